@@ -1,0 +1,59 @@
+import type { CanonicalColumn } from './canonical-types.js';
+
+/** What discovery finds about one source table or file set. */
+export interface StreamSchema {
+  /** Source schema: PostgreSQL schema, MySQL database, `main` for SQLite. Becomes the lake namespace. */
+  namespace: string;
+  /** Source table name; becomes the lake table name. */
+  name: string;
+  /** Columns in source order. */
+  columns: CanonicalColumn[];
+  /** Primary key columns in key order; empty when the source declares none. */
+  primaryKey: string[];
+  /** Planner's row estimate, or null when unknown. */
+  rowEstimate: number | null;
+}
+
+export type SyncMode = 'full' | 'incremental' | 'cdc';
+export type Disposition = 'append' | 'replace' | 'merge';
+
+/**
+ * Where a read got to, committed together with the data so that state and data cannot disagree.
+ * JSON-serialisable; its shape belongs to the connector that produced it.
+ */
+export type SourcePosition = Readonly<Record<string, string | number | boolean | null>>;
+
+/** One stream as the run will execute it. */
+export interface StreamPlan {
+  /** Discovered schema of the source stream. */
+  schema: StreamSchema;
+  /** How rows are selected. */
+  mode: SyncMode;
+  /** Cursor column for incremental mode. */
+  cursor?: string;
+  /** Key columns (declared, or the source's primary key). */
+  primaryKey: string[];
+  /** How the destination applies the rows. */
+  disposition: Disposition;
+  /** Local directory (exists, private to this stream and run) where chunks are staged. */
+  stageDir: string;
+  /** Target size of one staged chunk in bytes; a chunk ends at the first row boundary after it. */
+  chunkBytes: number;
+}
+
+/**
+ * A bounded piece of a stream, staged on local disk in the stage CSV dialect (see
+ * `stage-csv.ts`): the unit that flows from a connector to a destination.
+ */
+export interface StagedChunk {
+  /** 0-based sequence number within the stream's read. */
+  index: number;
+  /** Absolute path of the staged file. The destination may delete it once written. */
+  path: string;
+  /** Rows in the file. */
+  rows: number;
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** Source position reached at the end of this chunk, or null for a full read. */
+  position: SourcePosition | null;
+}

@@ -1,0 +1,52 @@
+import type { CanonicalColumn } from '../core/canonical-types.js';
+import type { Disposition, SourcePosition, StagedChunk } from '../core/stream.js';
+
+/** The table a stream writes to, and how. */
+export interface DestinationStream {
+  /** Destination namespace (the source schema by default). */
+  namespace: string;
+  /** Destination table name. */
+  name: string;
+  /** Columns in the order chunks carry them. */
+  columns: CanonicalColumn[];
+  /** Key columns; required for merge. */
+  primaryKey: string[];
+  /** How rows are applied. */
+  disposition: Disposition;
+  /** The run writing this stream; recorded with the commit. */
+  runId: string;
+}
+
+/** What a commit published. */
+export interface CommitResult {
+  /** New snapshot (lake) or version identifier, as text. */
+  snapshotId: string;
+  /** Rows this commit added. */
+  rowsWritten: number;
+  /** Bytes of data files this commit added. */
+  bytesWritten: number;
+  /** Data files this commit added. */
+  filesWritten: number;
+  /** Rows in the table after the commit. */
+  totalRows: number;
+}
+
+/** Writes one stream; nothing is visible to readers until `commit` succeeds. */
+export interface StreamWriter {
+  /** Converts and persists one staged chunk as destination data (not yet visible). */
+  write(chunk: StagedChunk): Promise<void>;
+  /** Atomically publishes everything written, together with the source position reached. */
+  commit(position: SourcePosition | null): Promise<CommitResult>;
+  /** Discards everything written and not committed. Safe after a failed commit. */
+  abort(): Promise<void>;
+}
+
+/** An open destination. */
+export interface Destination {
+  /** Proves the destination is reachable and writable; throws SluiceError with a hint otherwise. */
+  check(): Promise<void>;
+  /** Starts writing one stream. */
+  openStream(stream: DestinationStream): Promise<StreamWriter>;
+  /** Releases resources. Safe to call twice. */
+  close(): Promise<void>;
+}
