@@ -1,0 +1,77 @@
+import type { Disposition, SyncMode } from '../core/stream.js';
+
+/** An ad-hoc sync, as `sluice sync --from … --to …` describes it. */
+export interface SyncRequest {
+  /** Source URL: `postgres://…`, `sqlite:<path>`, … */
+  from: string;
+  /** Destination URL: `lake:<dir>`, … */
+  to: string;
+  /** Tables to sync (`name` or `namespace.name`), or 'all'. */
+  tables: string[] | 'all';
+  /** Read mode; default 'full'. */
+  mode?: SyncMode;
+  /** Cursor column for incremental mode. */
+  cursor?: string;
+  /** Key columns overriding the source's primary key. */
+  primaryKey?: string[];
+  /** How rows are applied; default 'replace' for full reads, 'append' otherwise. */
+  disposition?: Disposition;
+  /** Control database URL; default `sqlite:.sluice/control.db`. */
+  control?: string;
+  /** Receives progress lines for people (stderr in the CLI). */
+  onProgress?: (event: SyncProgress) => void;
+}
+
+/** A progress event during a run. */
+export interface SyncProgress {
+  /** `namespace.table`. */
+  stream: string;
+  /** What happened. */
+  phase: 'start' | 'chunk' | 'commit' | 'done' | 'failed';
+  /** Rows staged or written so far for the stream. */
+  rows: number;
+  /** Bytes staged so far for the stream. */
+  bytes: number;
+}
+
+/** What one stream did in a run. */
+export interface StreamReport {
+  /** `namespace.table` at the destination. */
+  stream: string;
+  /** Outcome. */
+  status: 'succeeded' | 'failed';
+  /** Rows read from the source. */
+  rowsRead: number;
+  /** Rows written by the commit. */
+  rowsWritten: number;
+  /** Bytes of data files written. */
+  bytesWritten: number;
+  /** Data files written. */
+  filesWritten: number;
+  /** Snapshot the commit created. */
+  snapshotId: string | null;
+  /** Wall time for the stream. */
+  durationMs: number;
+  /** Error message when failed. */
+  error?: string;
+}
+
+/** What a whole run did. */
+export interface SyncReport {
+  /** Run id recorded in the control database. */
+  runId: string;
+  /** Overall outcome: failed if any stream failed. */
+  status: 'succeeded' | 'failed';
+  /** Per-stream results in the order they ran. */
+  streams: StreamReport[];
+  /** Sum of rows read. */
+  rowsRead: number;
+  /** Sum of rows written. */
+  rowsWritten: number;
+  /** Sum of bytes written. */
+  bytesWritten: number;
+  /** Wall time of the run. */
+  durationMs: number;
+  /** Peak resident set size of this process during the run. */
+  peakRssBytes: number;
+}
