@@ -1,5 +1,17 @@
 import type { Disposition, SyncMode } from '../core/stream.js';
 
+/** How one table is synced. */
+export interface StreamSettings {
+  /** How rows are selected. */
+  mode: SyncMode;
+  /** How rows are applied to the destination. */
+  disposition: Disposition;
+  /** Cursor column (incremental mode). */
+  cursor?: string;
+  /** Declared key columns; absent means the source table's primary key. */
+  primaryKey?: string[];
+}
+
 /** An ad-hoc sync, as `sluice sync --from … --to …` describes it. */
 export interface SyncRequest {
   /** Source URL: `postgres://…`, `sqlite:<path>`, … */
@@ -16,6 +28,8 @@ export interface SyncRequest {
   primaryKey?: string[];
   /** How rows are applied; default 'replace' for full reads, 'append' otherwise. */
   disposition?: Disposition;
+  /** Per-table settings (from a project file), overriding mode/disposition/cursor/primaryKey above. */
+  settingsFor?: (namespace: string, name: string) => StreamSettings;
   /** Control database URL; default `sqlite:.sluice/control.db`. */
   control?: string;
   /** Receives progress lines for people (stderr in the CLI). */

@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { SluiceError } from '../core/errors.js';
+import { runSync } from '../sync/run-sync.js';
+import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
+import { EXIT } from './exit-codes.js';
+import { formatBytes, formatCount, formatDuration, info, printJson, printTable } from './output.js';
+import { commaList, oneOf } from './parse-options.js';
+import { projectSyncRequests } from './project-syncs.js';
+
+interface SyncFlags {
+  from?: string;
+  to?: string;
+  tables?: string;
+  all?: boolean;
+  mode?: string;
+  cursor?: string;
+  primaryKey?: string;
+  disposition?: string;
+  control?: string;
+  json?: boolean;
+}
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('copy tables from a source into a destination as one atomic snapshot per table')
+    .argument('[name]', 'a sync defined in the project file (default: all of them)')
+    .option('--from <source>', 'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path>')
+    .option('--to <destination>', 'lake:<dir>')
+    .option('--tables <list>', 'comma-separated tables, as name or namespace.name')
+    .option('--all', 'every table of the source (schema)')
+    .option('--mode <mode>', 'full | incremental | cdc (today: full)')
+    .option('--cursor <column>', 'cursor column for incremental mode')
+    .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
+    .option('--disposition <how>', 'replace | append | merge (default: replace for full mode; today: replace, append)')
+    .option('--control <url>', 'control database: sqlite:<file> | postgres://… (default sqlite:.sluice/control.db)')
+    .option('--json', 'print the run report as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Without --from/--to, runs the syncs of the project file (--config, default sluice.yml).
+Passwords can come from the environment: --from "postgres://app:$SHOP_PASSWORD@db/shop".
+
+Examples:
+  sluice sync --from sqlite:Chinook.sqlite --to lake:./lake --all
+  sluice sync --from postgres://app@localhost/shop?schema=sales --to lake:./lake --tables orders,customers
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json`,
+    )
+    .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
+      const globals = command.optsWithGlobals<{ config: string }>();
+      const requests = await resolveRequests(name, flags, globals.config);
+      let failed = false;
+      for (const request of requests) {
+        const report = await runSync({ ...request, ...(flags.json ? {} : { onProgress: printProgress }) });
+        if (flags.json) printJson(report);
+        else printReport(report);
+        failed ||= report.status === 'failed';
+      }
+      if (failed) process.exitCode = EXIT.failed;
+    });
+}
+
+async function resolveRequests(name: string | undefined, flags: SyncFlags, configPath: string): Promise<SyncRequest[]> {
+  const adHoc = flags.from !== undefined || flags.to !== undefined;
+  if (!adHoc) return projectSyncRequests(configPath, name, flags.control);
+  if (flags.from === undefined || flags.to === undefined) {
+    throw new SluiceError('USAGE', `--${flags.from === undefined ? 'from' : 'to'} is missing`, {
+      hint: 'an ad-hoc sync needs both: sluice sync --from <source> --to <destination> --all',
+    });
+  }
+  if (name !== undefined) {
+    throw new SluiceError('USAGE', `a sync name ("${name}") cannot be combined with --from/--to`, {
+      hint: 'either run a project sync by name, or give --from and --to',
+    });
+  }
+  const tables = commaList(flags.tables);
+  if (tables && flags.all) {
+    throw new SluiceError('USAGE', '--tables and --all cannot be combined', { hint: 'pick one' });
+  }
+  if (!tables && !flags.all) {
+    throw new SluiceError('USAGE', 'say which tables to sync', {
+      hint: 'add --all for every table, or --tables a,b',
+    });
+  }
+  const mode = oneOf('--mode', flags.mode, ['full', 'incremental', 'cdc'] as const);
+  const disposition = oneOf('--disposition', flags.disposition, ['append', 'replace', 'merge'] as const);
+  const primaryKey = commaList(flags.primaryKey);
+  return [
+    {
+      from: flags.from,
+      to: flags.to,
+      tables: tables ?? 'all',
+      ...(mode && { mode }),
+      ...(disposition && { disposition }),
+      ...(flags.cursor !== undefined && { cursor: flags.cursor }),
+      ...(primaryKey && { primaryKey }),
+      ...(flags.control !== undefined && { control: flags.control }),
+    },
+  ];
+}
+
+function printProgress(event: SyncProgress): void {
+  const amount = `${formatCount(event.rows)} rows, ${formatBytes(event.bytes)} staged`;
+  if (event.phase === 'start') info(`${event.stream}: reading…`);
+  else if (event.phase === 'chunk') info(`${event.stream}: ${amount}`);
+  else if (event.phase === 'commit') info(`${event.stream}: committing ${formatCount(event.rows)} rows`);
+  else if (event.phase === 'failed') info(`${event.stream}: FAILED after ${amount}`);
+}
+
+function printReport(report: SyncReport): void {
+  printTable(
+    ['table', 'status', 'rows', 'bytes', 'files', 'snapshot', 'time'],
+    report.streams.map((s) => [
+      s.stream,
+      s.status,
+      s.rowsWritten,
+      formatBytes(s.bytesWritten),
+      s.filesWritten,
+      s.snapshotId ?? '-',
+      formatDuration(s.durationMs),
+    ]),
+  );
+  for (const s of report.streams) if (s.error) info(`error: ${s.stream}: ${s.error}`);
+  const failed = report.streams.filter((s) => s.status === 'failed').length;
+  info(
+    `run ${report.runId} ${report.status}: ${report.streams.length} tables` +
+      (failed > 0 ? ` (${failed} failed)` : '') +
+      `, ${formatCount(report.rowsWritten)} rows, ${formatBytes(report.bytesWritten)} in ${formatDuration(report.durationMs)}` +
+      `, peak memory ${formatBytes(report.peakRssBytes)}`,
+  );
+}

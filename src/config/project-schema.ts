@@ -1,0 +1,121 @@
+/**
+ * The project file `sluice.yml` as one zod schema: validation, TypeScript types, error messages
+ * and the JSON Schema (`schema/sluice.schema.json`, for editors and docs) all come from here, so
+ * every field carries a `.describe()`. Objects are strict: an unknown key is an error that
+ * suggests the closest known key. Cross-field rules live in `project-rules.ts`.
+ */
+import { z } from 'zod';
+import { didYouMean } from './did-you-mean.js';
+import { checkProjectRules } from './project-rules.js';
+
+export const SYNC_MODES = ['full', 'incremental', 'cdc'] as const;
+export const DISPOSITIONS = ['append', 'replace', 'merge'] as const;
+
+/** A strict object whose unknown-key error names the closest known key. */
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `unknown key "${key}"${didYouMean(key, known)}`).join('; ')
+        : undefined,
+  });
+}
+
+/** One of a fixed set of words, with a suggestion for a misspelling. */
+function oneOf<const Values extends readonly [string, ...string[]]>(values: Values) {
+  return z.enum(values, {
+    error: (issue) => `expected one of ${values.join(', ')}${didYouMean(issue.input, values)}`,
+  });
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const nameSchema = (what: string) =>
+  z.string().regex(NAME, `${what} names start with a letter and use letters, digits, "_" and "-"`);
+
+const columnList = z.array(z.string().min(1)).min(1, 'list at least one column');
+
+const ModeSchema = oneOf(SYNC_MODES).describe(
+  'How rows are selected: `full` reads every row each run; `incremental` reads rows whose cursor column grew since the last run; `cdc` follows the database log (inserts, updates, deletes).',
+);
+
+const DispositionSchema = oneOf(DISPOSITIONS).describe(
+  'How rows are applied to the destination table: `append` adds them, `replace` swaps the table for this run’s rows, `merge` upserts by primary key. Default: `replace` for full mode, `append` otherwise.',
+);
+
+const CursorSchema = z
+  .string()
+  .min(1)
+  .describe('Cursor column for incremental mode: a column that only grows (e.g. `updated_at`, an id).');
+
+const PrimaryKeySchema = columnList.describe(
+  'Key columns for merge and CDC. Default: the source table’s primary key, read at run time (a run refuses a keyless table that needs one).',
+);
+
+export const StreamOverrideSchema = strictObject({
+  mode: ModeSchema.optional(),
+  disposition: DispositionSchema.optional(),
+  cursor: CursorSchema.optional(),
+  primaryKey: PrimaryKeySchema.optional(),
+}).describe('Settings for one table that differ from its sync’s.');
+
+export const ConnectionSchema = strictObject({
+  url: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9+.-]*:/, 'expected a URL with a scheme, like postgres://… or lake:./lake')
+    .describe(
+      'Where the data lives: `postgres://user:${PASSWORD}@host:5432/db?schema=public`, `sqlite:<path>`, `lake:<dir>`, … Use ${VAR} for secrets.',
+    ),
+}).describe('A source or destination that syncs refer to by name.');
+
+export const SyncSchema = strictObject({
+  name: nameSchema('sync')
+    .optional()
+    .describe('Name of the sync for `sluice sync <name>`. Default: `<from>-to-<to>`.'),
+  from: z.string().min(1).describe('Name of the source connection.'),
+  to: z.string().min(1).describe('Name of the destination connection.'),
+  tables: z
+    .union([z.literal('all'), z.array(z.string().min(1)).min(1)], {
+      error: 'expected `all` or a list of tables such as [public.orders, customers]',
+    })
+    .default('all')
+    .describe(
+      '`all` tables of the source (its schema), or a list as `table` or `namespace.table`. Default: `all`.',
+    ),
+  mode: ModeSchema.default('full'),
+  disposition: DispositionSchema.optional(),
+  cursor: CursorSchema.optional().describe(
+    'Cursor column for every incremental table of this sync (a stream can override it).',
+  ),
+  primaryKey: PrimaryKeySchema.optional(),
+  streams: z
+    .record(z.string().min(1), StreamOverrideSchema)
+    .default({})
+    .describe('Per-table overrides, keyed by `table` or `namespace.table`.'),
+}).describe('Copies tables from one connection into another.');
+
+export const ProjectFileSchema = strictObject({
+  version: z
+    .literal(1, { error: 'expected 1 (the only project file version so far)' })
+    .describe('Project file format version: 1.'),
+  control: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Control database for run history and stream state: `sqlite:<path>` (relative to this file) or `postgres://…` (`?schema=`, default `sluice`). Default: `sqlite:.sluice/control.db`.',
+    ),
+  connections: z
+    .record(nameSchema('connection'), ConnectionSchema)
+    .describe('Sources and destinations, by name.'),
+  syncs: z.array(SyncSchema).default([]).describe('What to copy where.'),
+})
+  .superRefine(checkProjectRules)
+  .meta({ title: 'Sluice project file (sluice.yml)' });
+
+/** `sluice.yml` as written (optional fields may be missing). */
+export type ProjectFileInput = z.input<typeof ProjectFileSchema>;
+/** `sluice.yml` after validation, with schema defaults applied. */
+export type ProjectFile = z.output<typeof ProjectFileSchema>;
+export type SyncFile = z.output<typeof SyncSchema>;
+export type StreamOverrideFile = z.output<typeof StreamOverrideSchema>;

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** One schema gives validation, the TypeScript type, docs and the UI form of a PostgreSQL source. */
+export const postgresConfigSchema = z.object({
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//i, { message: 'must start with postgres:// or postgresql://' })
+    .describe('Connection URL, e.g. postgres://user:password@host:5432/database (sslmode=… is honoured).'),
+  schema: z.string().min(1).default('public').describe('Schema whose tables are discovered and read.'),
+  ssl: z
+    .boolean()
+    .optional()
+    .describe('Force TLS on (true) or off (false); when omitted the URL decides (sslmode).'),
+  connectTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('How long to wait for a connection before giving up.'),
+});
+
+export type PostgresConfig = z.output<typeof postgresConfigSchema>;

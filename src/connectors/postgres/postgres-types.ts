@@ -1,0 +1,164 @@
+/**
+ * PostgreSQL → canonical types, in one place, and the SELECT expression that reads each column.
+ *
+ * COPY … (FORMAT csv) with the session settings the reader sets (TimeZone=UTC, DateStyle=ISO,
+ * extra_float_digits=3, bytea_output=hex, IntervalStyle=postgres) already prints the stage
+ * dialect's canonical text for every mapped type, so most columns are selected as they are.
+ * Values that PostgreSQL can hold but the canonical type cannot carry are rejected while
+ * reading, never changed:
+ *
+ * - `infinity`/`-infinity` and BC dates in date, timestamp and timestamptz columns: the lake's
+ *   date and timestamp types have no infinity and no year 0 or before. Decision: the read fails
+ *   with TYPE_UNSUPPORTED naming table, column, value and row key, rather than falling back to
+ *   text, because the fallback would turn every ordinary timestamp column into a string;
+ * - `NaN` in numeric(p,s) (Iceberg decimals have no NaN);
+ * - `24:00:00` in time (outside the canonical 00:00–23:59:59.999999 day).
+ *
+ * The rejection runs inside the COPY: the column's expression casts a marker text to int4 for
+ * offending rows, which aborts the statement with that text in the error message, so checking
+ * costs no extra scan. `parseRejection` turns the message back into table, column, value and key.
+ * Years after 9999 pass through (PostgreSQL prints them with more digits; DuckDB reads them).
+ *
+ * Types without an exact canonical equivalent are carried as their PostgreSQL text output with a
+ * `note` (lossless, never silent): numeric without precision or with precision > 38, interval,
+ * arrays, enums, ranges, composites, inet/cidr/macaddr, money (formatted by lc_monetary), timetz,
+ * bit strings, xml, geometric and other types. Domains map as their base type.
+ */
+import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
+
+/** A column's type as discovery reads it from pg_catalog, domains resolved to their base type. */
+export interface PgColumnType {
+  /** The column's type as PostgreSQL spells it (`format_type`), e.g. `numeric(10,2)` or a domain name. */
+  declared: string;
+  /** Name of the base type in pg_type, e.g. `numeric`, `_int4`, `citext`. */
+  baseName: string;
+  /** Schema of the base type; built-in types live in `pg_catalog`. */
+  baseSchema: string;
+  /** pg_type.typtype of the base type: `b` base, `e` enum, `r` range, `m` multirange, `c` composite. */
+  kind: string;
+  /** pg_type.typcategory of the base type; `A` for arrays. */
+  category: string;
+  /** Type modifier in effect (the column's, or the nearest domain's); -1 for none. */
+  typmod: number;
+  /** Domains between the column and its base type, outermost first. */
+  domains: string[];
+}
+
+/** The canonical type of a column and why, when it is not the obvious one. */
+export interface CanonicalMapping {
+  /** The canonical type values are carried as. */
+  type: CanonicalType;
+  /** Set when the mapping is a fallback (e.g. lossless text) or went through a domain. */
+  note?: string;
+}
+
+const EXACT: Readonly<Record<string, CanonicalType>> = {
+  bool: { kind: 'boolean' },
+  int2: { kind: 'int32' },
+  int4: { kind: 'int32' },
+  int8: { kind: 'int64' },
+  float4: { kind: 'float32' },
+  float8: { kind: 'float64' },
+  text: { kind: 'string' },
+  varchar: { kind: 'string' },
+  bpchar: { kind: 'string' },
+  name: { kind: 'string' },
+  bytea: { kind: 'binary' },
+  date: { kind: 'date' },
+  time: { kind: 'time' },
+  timestamp: { kind: 'timestamp' },
+  timestamptz: { kind: 'timestamptz' },
+  uuid: { kind: 'uuid' },
+  json: { kind: 'json' },
+  jsonb: { kind: 'json' },
+};
+
+const MAX_DECIMAL_PRECISION = 38;
+/** pg's VARHDRSZ: numeric typmods are stored offset by it. */
+const TYPMOD_OFFSET = 4;
+
+export function canonicalPostgresType(t: PgColumnType): CanonicalMapping {
+  const mapping = mapBaseType(t);
+  if (t.domains.length === 0) return mapping;
+  const domainNote = `domain ${t.domains.join(' → ')} over ${t.baseName}`;
+  return { type: mapping.type, note: mapping.note ? `${domainNote}; ${mapping.note}` : domainNote };
+}
+
+function mapBaseType(t: PgColumnType): CanonicalMapping {
+  const textFallback = (why: string): CanonicalMapping => ({
+    type: { kind: 'string' },
+    note: `${why}; carried losslessly as PostgreSQL's text output`,
+  });
+  // citext is an extension type: its schema is wherever the extension was installed.
+  if (t.baseName === 'citext' && t.kind === 'b') return { type: { kind: 'string' } };
+  if (t.baseSchema !== 'pg_catalog') {
+    if (t.kind === 'e') return textFallback('enum label');
+    return textFallback(`type ${t.declared} has no canonical equivalent`);
+  }
+  if (t.category === 'A') return textFallback(`array ${t.declared} (PostgreSQL array literal)`);
+  if (t.baseName === 'numeric') return mapNumeric(t.typmod, textFallback);
+  const exact = EXACT[t.baseName];
+  if (exact) return { type: exact };
+  return textFallback(`type ${t.declared} has no canonical equivalent`);
+}
+
+function mapNumeric(typmod: number, textFallback: (why: string) => CanonicalMapping): CanonicalMapping {
+  if (typmod < TYPMOD_OFFSET) return textFallback('numeric without precision can exceed decimal(38)');
+  const precision = ((typmod - TYPMOD_OFFSET) >> 16) & 0xffff;
+  // PostgreSQL 15 allows negative scales (and scales above the precision); the low 11 bits are signed.
+  const scale = (((typmod - TYPMOD_OFFSET) & 0x7ff) ^ 1024) - 1024;
+  if (precision > MAX_DECIMAL_PRECISION) return textFallback(`numeric(${precision},${scale}) exceeds decimal(38)`);
+  if (scale < 0 || scale > precision) return textFallback(`numeric(${precision},${scale}) has no decimal equivalent`);
+  return { type: { kind: 'decimal', precision, scale } };
+}
+
+/** Quotes an identifier for PostgreSQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * SQL predicates that pick out values a canonical kind cannot carry (see the file comment).
+ * `$` stands for the column reference.
+ */
+const UNCARRIABLE: Partial<Record<CanonicalType['kind'], string>> = {
+  decimal: `$ = 'NaN'::numeric`,
+  date: `NOT isfinite($) OR $ < '0001-01-01'::date`,
+  timestamp: `NOT isfinite($) OR $ < '0001-01-01 00:00:00'::timestamp`,
+  timestamptz: `NOT isfinite($) OR $ < '0001-01-01 00:00:00+00'::timestamptz`,
+  time: `$ = '24:00:00'::time`,
+};
+
+const MARKER = 'sluice-reject';
+
+/**
+ * The expression that reads one column in the COPY's SELECT list. `index` is the column's
+ * position in the plan; `keyText` is a text expression naming the row (for error messages).
+ */
+export function columnSelectExpression(column: CanonicalColumn, index: number, keyText: string): string {
+  const ref = quoteIdent(column.name);
+  const predicate = UNCARRIABLE[column.type.kind];
+  if (!predicate) return ref;
+  const marker = `'${MARKER} ${index} value=' || ${ref}::text || ' key=' || ${keyText}`;
+  // The cast of the marker to int4 always fails, aborting the COPY with the marker in the message.
+  return `CASE WHEN ${predicate.replaceAll('$', ref)} THEN CAST(${marker} AS int4)::text ELSE ${ref}::text END`;
+}
+
+/** A value the COPY rejected, decoded from the PostgreSQL error message. */
+export interface Rejection {
+  /** Position of the column in the plan. */
+  columnIndex: number;
+  /** The value as PostgreSQL prints it, e.g. `infinity`. */
+  value: string;
+  /** The row's key as a PostgreSQL row literal, e.g. `(42)`, or empty when the table has none. */
+  key: string;
+}
+
+const REJECTION = new RegExp(`${MARKER} (\\d+) value=(.*) key=(.*)"`, 's');
+
+/** Decodes a rejection from an error message, or returns null when the error is something else. */
+export function parseRejection(message: string): Rejection | null {
+  const match = REJECTION.exec(message);
+  if (!match) return null;
+  return { columnIndex: Number(match[1]), value: match[2] ?? '', key: match[3] ?? '' };
+}

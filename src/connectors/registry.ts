@@ -1,0 +1,82 @@
+/**
+ * Turns a `--from` URL into a connector. Parsing only: creating a connector does no I/O, so a
+ * bad URL fails fast with a usage error and a good one fails later, in check(), with a hint.
+ *
+ *   postgres://user:password@host:5432/database[?schema=name]   (postgresql:// too; default schema public)
+ *   sqlite:<path>                                                (relative to the current directory)
+ */
+import path from 'node:path';
+import { SluiceError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
+import type { Connector } from './connector.js';
+import { PostgresConnector, postgresConnectorDefinition } from './postgres/postgres-connector.js';
+import { SqliteConnector, sqliteConnectorDefinition } from './sqlite/sqlite-connector.js';
+
+/** A connector made from a URL, with what the URL chose. */
+export interface SourceConnector extends Connector {
+  /** Source type: 'postgres' or 'sqlite'. */
+  readonly type: string;
+  /** The namespace discover() lists: the PostgreSQL schema, `main` for SQLite. */
+  readonly namespace: string;
+}
+
+const SUPPORTED = 'postgres://user@host:5432/database[?schema=name], postgresql://…, sqlite:<path>';
+/** Sources that arrive in later issues: a clear "not yet" instead of "unknown URL". */
+const LATER: readonly [RegExp, string][] = [
+  [/^mysql:\/\//i, 'mysql'],
+  [/^mariadb:\/\//i, 'mariadb'],
+  [/^file:/i, 'file'],
+  [/^s3:\/\//i, 's3'],
+];
+
+export function connectorForUrl(url: string): SourceConnector {
+  if (/^postgres(ql)?:\/\//i.test(url)) return postgresFromUrl(url);
+  if (/^sqlite:/i.test(url)) return sqliteFromUrl(url);
+  for (const [pattern, kind] of LATER) {
+    if (pattern.test(url)) {
+      throw new SluiceError('NOT_SUPPORTED', `${kind} sources are not yet supported`, {
+        hint: `${kind} sources arrive with the source connectors issue; supported today: postgres://, sqlite:`,
+      });
+    }
+  }
+  throw new SluiceError('USAGE', `unrecognised source URL: ${redactUrl(url)}`, {
+    hint: `use one of: ${SUPPORTED}`,
+  });
+}
+
+function postgresFromUrl(url: string): SourceConnector {
+  // `schema` is Sluice's parameter, not libpq's: take it out before the driver sees the URL.
+  const queryStart = url.indexOf('?');
+  const params = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
+  const schema = params.get('schema') ?? undefined;
+  params.delete('schema');
+  const base = queryStart < 0 ? url : url.slice(0, queryStart);
+  const rest = params.toString();
+  try {
+    new URL(base);
+  } catch {
+    throw new SluiceError('USAGE', `not a valid PostgreSQL URL: ${redactUrl(url)}`, {
+      hint: 'use postgres://user:password@host:5432/database (percent-encode special characters in the password)',
+    });
+  }
+  const parsed = postgresConnectorDefinition.configSchema.safeParse({
+    url: rest ? `${base}?${rest}` : base,
+    ...(schema === undefined ? {} : { schema }),
+  });
+  if (!parsed.success) {
+    throw new SluiceError('USAGE', `invalid PostgreSQL source ${redactUrl(url)}: ${parsed.error.issues[0]?.message}`, {
+      hint: `use ${SUPPORTED}`,
+    });
+  }
+  return new PostgresConnector(parsed.data);
+}
+
+function sqliteFromUrl(url: string): SourceConnector {
+  const file = url.slice('sqlite:'.length);
+  if (file === '' || file.startsWith('//')) {
+    throw new SluiceError('USAGE', `not a valid SQLite source: ${url}`, {
+      hint: 'use sqlite:<path>, e.g. sqlite:./shop.db or sqlite:/var/data/shop.db',
+    });
+  }
+  return new SqliteConnector(sqliteConnectorDefinition.configSchema.parse({ path: path.resolve(file) }));
+}

@@ -1,0 +1,116 @@
+/**
+ * Reads a SQLite table into staged chunks: one statement stepped with iterate() (a single read
+ * transaction, so one consistent snapshot), each value checked and encoded as canonical text,
+ * rows gathered into large buffered writes, and a chunk closed at the first row end once it
+ * holds plan.chunkBytes.
+ */
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import { SluiceError } from '../../core/errors.js';
+import { encodeStageRow } from '../../core/stage-csv.js';
+import type { StagedChunk, StreamPlan } from '../../core/stream.js';
+import { StageChunkWriter } from '../stage-chunk-writer.js';
+import { sqliteError } from './sqlite-errors.js';
+import { ValueMismatch, describeValue, sqliteValueEncoder } from './sqlite-value-encoder.js';
+
+/** Rows are gathered into writes of about this size: one write per row would be syscall-bound. */
+const WRITE_BYTES = 1024 * 1024;
+
+/** Quotes an identifier for SQLite. */
+export function quoteSqliteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export async function* readSqliteTable(db: DatabaseSync, file: string, plan: StreamPlan): AsyncGenerator<StagedChunk> {
+  const { namespace, name, columns } = plan.schema;
+  const table = `${namespace}.${name}`;
+  const exists = db.prepare(`SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).get(name);
+  if (!exists) {
+    throw new SluiceError('SOURCE_NOT_FOUND', `table ${table} does not exist in ${file}`, {
+      hint: 'run discovery again to list the tables of the file',
+    });
+  }
+  // Aliases keep row objects free of odd or duplicate property names.
+  const select = columns.map((c, i) => `${quoteSqliteIdent(c.name)} AS c${i}`).join(', ');
+  const sql = `SELECT ${select} FROM main.${quoteSqliteIdent(name)}`;
+  const fields = columns.map((c, i) => ({ name: c.name, alias: `c${i}`, encode: sqliteValueEncoder(c.type) }));
+  const keyIndexes = plan.primaryKey.map((k) => columns.findIndex((c) => c.name === k)).filter((i) => i >= 0);
+
+  const writer = new StageChunkWriter(plan.stageDir);
+  let lines: string[] = [];
+  let lineBytes = 0;
+  const flush = async () => {
+    if (lines.length === 0) return;
+    await writer.write(Buffer.from(lines.join(''), 'utf8'), lines.length);
+    lines = [];
+    lineBytes = 0;
+  };
+
+  let complete = false;
+  let rowNumber = 0;
+  try {
+    let rows: Iterable<Record<string, SQLOutputValue>>;
+    try {
+      const statement = db.prepare(sql);
+      statement.setReadBigInts(true);
+      rows = statement.iterate();
+    } catch (error) {
+      throw prepareError(error, file, table, sql);
+    }
+    const values = new Array<string | null>(fields.length);
+    for (const row of rows) {
+      rowNumber += 1;
+      let i = 0;
+      for (const field of fields) {
+        try {
+          values[i++] = field.encode(row[field.alias] ?? null);
+        } catch (error) {
+          if (!(error instanceof ValueMismatch)) throw error;
+          const key =
+            keyIndexes.length > 0
+              ? keyIndexes.map((k) => `${columns[k]?.name}=${describeValue(row[`c${k}`] ?? null)}`).join(', ')
+              : `row ${rowNumber}`;
+          throw new SluiceError('TYPE_UNSUPPORTED', `${table}.${field.name} (${key}): ${error.message}`, {
+            hint: 'SQLite does not enforce declared types: fix the value in the source, or declare the column with a type that holds it (e.g. TEXT)',
+            cause: error,
+          });
+        }
+      }
+      const line = encodeStageRow(values);
+      lines.push(line);
+      lineBytes += Buffer.byteLength(line, 'utf8');
+      if (writer.bytes + lineBytes >= plan.chunkBytes) {
+        await flush();
+        const chunk = await writer.finish();
+        if (chunk) yield chunk;
+      } else if (lineBytes >= WRITE_BYTES) {
+        await flush();
+      }
+    }
+    await flush();
+    const tail = await writer.finish();
+    if (tail) yield tail;
+    complete = true;
+  } catch (error) {
+    throw sqliteError(error, file, `reading ${table}`);
+  } finally {
+    if (!complete) await writer.abort();
+  }
+}
+
+function prepareError(error: unknown, file: string, table: string, sql: string): SluiceError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/no such column/i.test(message)) {
+    return new SluiceError('SOURCE_NOT_FOUND', `${table}: ${message}`, {
+      hint: 'the table changed since discovery; run discovery again',
+      cause: error,
+      sql,
+    });
+  }
+  const mapped = sqliteError(error, file, `reading ${table}`);
+  return new SluiceError(mapped.code, mapped.message, {
+    hint: mapped.hint ?? 'see the SQL',
+    retryable: mapped.retryable,
+    cause: error,
+    sql,
+  });
+}

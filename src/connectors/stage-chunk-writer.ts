@@ -1,0 +1,74 @@
+/**
+ * Writes one stream's staged chunk files (`chunk-000000.csv`, …) into the plan's stage directory
+ * and keeps the exact row and byte counts the StagedChunk promises. Every write is awaited, so a
+ * slow disk slows the source down instead of filling memory.
+ */
+import { open, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { SourcePosition, StagedChunk } from '../core/stream.js';
+
+export class StageChunkWriter {
+  private file: FileHandle | undefined;
+  private filePath = '';
+  private index = 0;
+  private chunkRows = 0;
+  private chunkBytes = 0;
+
+  /** @param stageDir the plan's stage directory (exists, private to this stream and run) */
+  constructor(private readonly stageDir: string) {}
+
+  /** Bytes written to the open chunk. */
+  get bytes(): number {
+    return this.chunkBytes;
+  }
+
+  /** Complete rows written to the open chunk. */
+  get rows(): number {
+    return this.chunkRows;
+  }
+
+  /** Appends bytes holding `rows` complete row ends; opens the next chunk file when none is open. */
+  async write(data: Uint8Array, rows: number): Promise<void> {
+    if (data.length === 0 && rows === 0) return;
+    if (!this.file) {
+      this.filePath = path.join(this.stageDir, `chunk-${String(this.index).padStart(6, '0')}.csv`);
+      this.file = await open(this.filePath, 'wx');
+    }
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.file.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    this.chunkBytes += data.length;
+    this.chunkRows += rows;
+  }
+
+  /** Closes the open chunk and describes it; null when nothing was written since the last one. */
+  async finish(position: SourcePosition | null = null): Promise<StagedChunk | null> {
+    const file = this.file;
+    if (!file) return null;
+    this.file = undefined;
+    await file.close();
+    const chunk: StagedChunk = {
+      index: this.index,
+      path: this.filePath,
+      rows: this.chunkRows,
+      bytes: this.chunkBytes,
+      position,
+    };
+    this.index += 1;
+    this.chunkRows = 0;
+    this.chunkBytes = 0;
+    return chunk;
+  }
+
+  /** Closes and deletes an unfinished chunk, so a failed read leaves no partial file behind. */
+  async abort(): Promise<void> {
+    const file = this.file;
+    if (!file) return;
+    this.file = undefined;
+    await file.close().catch(() => undefined);
+    await rm(this.filePath, { force: true });
+  }
+}

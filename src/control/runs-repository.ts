@@ -1,0 +1,262 @@
+/**
+ * The run ledger: one `runs` row per sync run and one `run_streams` row per stream it touched.
+ * What `sluice runs` lists and what a failed run leaves behind for a person to read.
+ */
+import { SluiceError } from '../core/errors.js';
+import { redact, redactUrl } from '../core/redact.js';
+import type { ControlQueries } from './control-db.js';
+import { newId } from './ids.js';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type StreamStatus = 'running' | 'succeeded' | 'failed';
+
+/** What is known when a run starts. */
+export interface StartRunInput {
+  /** Source connection URL; stored with its password removed. */
+  source: string;
+  /** Destination connection URL or name; stored with its password removed. */
+  destination: string;
+  /** Sync mode of the run (full, incremental, cdc). */
+  mode: string;
+}
+
+/** How a run ended. */
+export interface FinishRunInput {
+  /** Final status. */
+  status: 'succeeded' | 'failed';
+  /** Why it failed; a SluiceError fits as it is. The message is stored redacted. */
+  error?: { code: string; message: string };
+  /** Rows read from the source. */
+  rowsRead?: number;
+  /** Rows written to the destination. */
+  rowsWritten?: number;
+  /** Bytes of data files written. */
+  bytesWritten?: number;
+  /** Peak resident memory of the process during the run. */
+  peakRssBytes?: number;
+  /** The run's full report; stored as JSON text. */
+  report?: unknown;
+}
+
+/** One stream's result within a run; recording it again replaces the earlier row. */
+export interface StreamResult {
+  /** Stream name, `namespace.table`. */
+  stream: string;
+  /** Where the stream is. */
+  status: StreamStatus;
+  /** Rows written. */
+  rows?: number;
+  /** Bytes written. */
+  bytes?: number;
+  /** Data files written. */
+  files?: number;
+  /** Destination snapshot the stream committed (Iceberg snapshot id), if any. */
+  snapshotId?: number;
+  /** Time the stream took. */
+  durationMs?: number;
+  /** Why it failed; stored redacted. */
+  error?: string;
+}
+
+/** A `runs` row. Timestamps are ISO-8601 UTC; counters are null until the run reports them. */
+export interface RunRecord {
+  /** `run_` + a time-ordered id. */
+  id: string;
+  /** When the run started. */
+  startedAt: string;
+  /** When it finished; null while running. */
+  finishedAt: string | null;
+  /** Current status. */
+  status: RunStatus;
+  /** Source URL, password removed. */
+  source: string;
+  /** Destination, password removed. */
+  destination: string;
+  /** Sync mode. */
+  mode: string;
+  /** SluiceError code of a failed run. */
+  errorCode: string | null;
+  /** Error message of a failed run. */
+  errorMessage: string | null;
+  /** Rows read from the source. */
+  rowsRead: number | null;
+  /** Rows written. */
+  rowsWritten: number | null;
+  /** Bytes written. */
+  bytesWritten: number | null;
+  /** Peak resident memory. */
+  peakRssBytes: number | null;
+  /** The parsed report, or null. */
+  report: unknown;
+}
+
+/** A `run_streams` row. */
+export interface RunStreamRecord extends Required<Pick<StreamResult, 'stream' | 'status'>> {
+  /** Rows written. */
+  rows: number | null;
+  /** Bytes written. */
+  bytes: number | null;
+  /** Data files written. */
+  files: number | null;
+  /** Committed snapshot id. */
+  snapshotId: number | null;
+  /** Time the stream took. */
+  durationMs: number | null;
+  /** Why it failed. */
+  error: string | null;
+}
+
+/** A run with its streams, in stream-name order. */
+export interface RunDetail extends RunRecord {
+  /** Per-stream results. */
+  streams: RunStreamRecord[];
+}
+
+interface RunRow {
+  id: string;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  source: string;
+  destination: string;
+  mode: string;
+  error_code: string | null;
+  error_message: string | null;
+  rows_read: number | string | null;
+  rows_written: number | string | null;
+  bytes_written: number | string | null;
+  peak_rss_bytes: number | string | null;
+  report: string | null;
+}
+
+interface RunStreamRow {
+  stream: string;
+  status: string;
+  rows: number | string | null;
+  bytes: number | string | null;
+  files: number | string | null;
+  snapshot_id: number | string | null;
+  duration_ms: number | string | null;
+  error: string | null;
+}
+
+// PostgreSQL returns BIGINT as text; SQLite as a number.
+const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
+const opt = (value: number | undefined): number | null => value ?? null;
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status as RunStatus,
+    source: row.source,
+    destination: row.destination,
+    mode: row.mode,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    rowsRead: num(row.rows_read),
+    rowsWritten: num(row.rows_written),
+    bytesWritten: num(row.bytes_written),
+    peakRssBytes: num(row.peak_rss_bytes),
+    report: row.report === null ? null : (JSON.parse(row.report) as unknown),
+  };
+}
+
+function toStream(row: RunStreamRow): RunStreamRecord {
+  return {
+    stream: row.stream,
+    status: row.status as StreamStatus,
+    rows: num(row.rows),
+    bytes: num(row.bytes),
+    files: num(row.files),
+    snapshotId: num(row.snapshot_id),
+    durationMs: num(row.duration_ms),
+    error: row.error,
+  };
+}
+
+/** Runs and their streams in the control database (or inside one of its transactions). */
+export class RunsRepository {
+  constructor(private readonly db: ControlQueries) {}
+
+  /** Records a new run as `running` and returns it. */
+  async startRun(input: StartRunInput): Promise<RunRecord> {
+    const now = Date.now();
+    const id = newId('run', now);
+    await this.db.execute(
+      `INSERT INTO runs (id, started_at, status, source, destination, mode) VALUES ($1, $2, 'running', $3, $4, $5)`,
+      [id, new Date(now).toISOString(), redactUrl(input.source), redactUrl(input.destination), input.mode],
+    );
+    return (await this.getRun(id))!;
+  }
+
+  /** Records (or replaces) one stream's result within a run. */
+  async recordStream(runId: string, result: StreamResult): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO run_streams (run_id, stream, status, rows, bytes, files, snapshot_id, duration_ms, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (run_id, stream) DO UPDATE SET status = excluded.status, rows = excluded.rows,
+         bytes = excluded.bytes, files = excluded.files, snapshot_id = excluded.snapshot_id,
+         duration_ms = excluded.duration_ms, error = excluded.error`,
+      [
+        runId,
+        result.stream,
+        result.status,
+        opt(result.rows),
+        opt(result.bytes),
+        opt(result.files),
+        opt(result.snapshotId),
+        opt(result.durationMs),
+        result.error === undefined ? null : redact(result.error),
+      ],
+    );
+  }
+
+  /** Marks a running run finished; refuses a run that is unknown or already finished. */
+  async finishRun(runId: string, outcome: FinishRunInput): Promise<RunRecord> {
+    const changed = await this.db.execute(
+      `UPDATE runs SET finished_at = $2, status = $3, error_code = $4, error_message = $5, rows_read = $6,
+         rows_written = $7, bytes_written = $8, peak_rss_bytes = $9, report = $10
+       WHERE id = $1 AND status = 'running'`,
+      [
+        runId,
+        new Date().toISOString(),
+        outcome.status,
+        outcome.error?.code ?? null,
+        outcome.error === undefined ? null : redact(outcome.error.message),
+        opt(outcome.rowsRead),
+        opt(outcome.rowsWritten),
+        opt(outcome.bytesWritten),
+        opt(outcome.peakRssBytes),
+        outcome.report === undefined ? null : JSON.stringify(outcome.report),
+      ],
+    );
+    if (changed === 0) {
+      throw new SluiceError('CONTROL_DB', `run ${runId} is not running (unknown or already finished)`, {
+        hint: 'finish a run once, with the id startRun returned',
+      });
+    }
+    return (await this.getRun(runId))!;
+  }
+
+  /** The most recent runs, newest first. */
+  async listRuns(limit = 20): Promise<RunRecord[]> {
+    const rows = await this.db.query<RunRow>(
+      'SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT $1',
+      [Math.max(0, Math.trunc(limit))],
+    );
+    return rows.map(toRun);
+  }
+
+  /** One run with its streams, or null when there is no such run. */
+  async getRun(runId: string): Promise<RunDetail | null> {
+    const [row] = await this.db.query<RunRow>('SELECT * FROM runs WHERE id = $1', [runId]);
+    if (!row) return null;
+    const streams = await this.db.query<RunStreamRow>(
+      'SELECT * FROM run_streams WHERE run_id = $1 ORDER BY stream',
+      [runId],
+    );
+    return { ...toRun(row), streams: streams.map(toStream) };
+  }
+}

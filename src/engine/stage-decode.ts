@@ -1,0 +1,85 @@
+/**
+ * Reading staged chunks (the stage CSV dialect, `core/stage-csv.ts`) into typed DuckDB values.
+ * Every field is read as VARCHAR with nothing guessed, then decoded by an explicit expression
+ * per canonical type. Where a DuckDB cast would silently change a value (it rounds `1.5` to an
+ * integer 2 and `1.239` to DECIMAL(10,2) 1.24, and reads `yes` as true) the expression checks
+ * the canonical text first and fails the statement instead.
+ */
+import type { CanonicalType } from '../core/canonical-types.js';
+import { duckdbType } from '../core/canonical-types.js';
+import { STAGE_CSV } from '../core/stage-csv.js';
+import { quoteLiteral } from './duckdb.js';
+
+/**
+ * Longest staged row DuckDB accepts. Its default (2 MB) rejects large JSON or text values; the
+ * read buffer must hold one whole row, and DuckDB allocates one per scanning thread, so this is
+ * also what each thread holds in memory.
+ */
+export const STAGE_MAX_ROW_BYTES = 64 * 1024 * 1024;
+
+/** The name `stageCsvSource` gives the i-th staged field. */
+export function stageFieldName(index: number): string {
+  return `c${index}`;
+}
+
+/**
+ * A `read_csv(...)` table expression over one staged file with `columnCount` VARCHAR fields
+ * named `c0…`: no header, no sniffing, `""` stays the empty string while an empty unquoted
+ * field is NULL, and a malformed row (wrong field count, unterminated quote) fails the query.
+ */
+export function stageCsvSource(path: string, columnCount: number): string {
+  const columns = Array.from({ length: columnCount }, (_, i) => `${quoteLiteral(stageFieldName(i))}: 'VARCHAR'`);
+  const options = [
+    `columns = {${columns.join(', ')}}`,
+    'header = false',
+    'auto_detect = false',
+    `delim = ${quoteLiteral(STAGE_CSV.delimiter)}`,
+    `quote = ${quoteLiteral(STAGE_CSV.quote)}`,
+    `escape = ${quoteLiteral(STAGE_CSV.escape)}`,
+    `new_line = '\\n'`,
+    "encoding = 'utf-8'",
+    'allow_quoted_nulls = false',
+    'strict_mode = true',
+    'null_padding = false',
+    'ignore_errors = false',
+    `max_line_size = ${STAGE_MAX_ROW_BYTES}`,
+    `buffer_size = ${STAGE_MAX_ROW_BYTES}`,
+  ];
+  return `read_csv(${quoteLiteral(path)}, ${options.join(', ')})`;
+}
+
+/**
+ * The SQL expression turning the VARCHAR stage field `field` (an SQL expression) into a value
+ * of `type`'s DuckDB type. `columnName` only labels the error a bad value raises.
+ */
+export function stageDecodeExpression(type: CanonicalType, field: string, columnName: string): string {
+  const target = duckdbType(type);
+  const fail = (expected: string) =>
+    `error(${quoteLiteral(`column ${JSON.stringify(columnName)}: staged value is not ${expected}: `)} || left(${field}, 100))`;
+  const checked = (pattern: string, expected: string) =>
+    `CASE WHEN ${field} IS NULL OR regexp_full_match(${field}, ${quoteLiteral(pattern)}) ` +
+    `THEN CAST(${field} AS ${target}) ELSE ${fail(expected)} END`;
+  switch (type.kind) {
+    case 'boolean':
+      return `CASE WHEN ${field} IS NULL THEN NULL WHEN ${field} = 't' THEN true WHEN ${field} = 'f' THEN false ELSE ${fail("'t' or 'f'")} END`;
+    case 'int32':
+    case 'int64':
+      return checked('-?[0-9]+', `an integer (${type.kind})`);
+    case 'decimal':
+      return checked(`-?[0-9]+(\\.[0-9]{0,${type.scale}})?`, `a decimal with at most ${type.scale} fraction digits`);
+    case 'binary':
+      return `CASE WHEN ${field} IS NULL THEN NULL WHEN starts_with(${field}, '\\x') THEN from_hex(${field}[3:]) ELSE ${fail('\\x-prefixed hex')} END`;
+    case 'string':
+    case 'json':
+    case 'uuid':
+      return field;
+    case 'float32':
+    case 'float64':
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      // DuckDB parses exactly the canonical text (NaN, Infinity, offsets like +00 or +05:30).
+      return `CAST(${field} AS ${target})`;
+  }
+}

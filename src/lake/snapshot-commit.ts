@@ -1,0 +1,235 @@
+/**
+ * Producing a snapshot: manifests for the files it adds (and, for an overwrite, the files it
+ * removes), its manifest list, and the next metadata version with the snapshot, its summary and
+ * Sluice's run id and source position. Nothing is visible until `publishVersion` creates the
+ * metadata file; if that fails, the manifests written for the attempt are removed again.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { CanonicalColumn } from '../core/canonical-types.js';
+import { SluiceError } from '../core/errors.js';
+import type { SourcePosition } from '../core/stream.js';
+import type { ObjectStorage } from '../storage/storage.js';
+import type { IcebergSchema } from './iceberg-schema.js';
+import { buildSchema, schemaDifferences } from './iceberg-schema.js';
+import { liveFiles, readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
+import { EntryStatus } from './manifest-schemas.js';
+import type { Snapshot, TableMetadata } from './table-metadata.js';
+import { SUMMARY_RUN_ID, SUMMARY_SOURCE_POSITION, currentSchema, currentSnapshot, summaryCount } from './table-metadata.js';
+import type { TableIdent } from './table-location.js';
+import { metadataFileKey, qualifiedName, tablePrefix } from './table-location.js';
+import type { LoadedTable } from './table-versions.js';
+import { publishVersion } from './table-versions.js';
+
+/** `append` adds files; `overwrite` replaces every live file with the new ones. */
+export type SnapshotOperation = 'append' | 'overwrite';
+
+/** The schema new data files are written with. */
+export interface SchemaPlan {
+  /** The schema (existing or new). */
+  schema: IcebergSchema;
+  /** Highest field id after this schema. */
+  lastColumnId: number;
+  /** True when the commit adds this schema to the table. */
+  isNew: boolean;
+}
+
+/** What one commit publishes. */
+export interface SnapshotRequest {
+  /** Append or overwrite. */
+  operation: SnapshotOperation;
+  /** Schema the files were written with (from `planSchema`). */
+  schema: SchemaPlan;
+  /** Data files written for this commit. */
+  files: readonly DataFile[];
+  /** Run id recorded in the summary. */
+  runId: string;
+  /** Source position recorded in the summary. */
+  position: SourcePosition | null;
+}
+
+/**
+ * The schema a stream's files must be written with against `base`. Append requires the
+ * table's columns (any order); an overwrite may bring different columns as a new schema.
+ */
+export function planSchema(
+  base: LoadedTable | null,
+  columns: readonly CanonicalColumn[],
+  operation: SnapshotOperation,
+): SchemaPlan {
+  if (!base) return { ...buildSchema(columns, 0, null), isNew: true };
+  const metadata = base.metadata;
+  const current = currentSchema(metadata);
+  const differences = schemaDifferences(current, columns);
+  if (differences.length === 0) return { schema: current, lastColumnId: metadata['last-column-id'], isNew: false };
+  if (operation === 'append') {
+    throw new SluiceError(
+      'DESTINATION_WRITE',
+      `cannot append to ${qualifiedName(base.ident)}: its columns differ from the stream's: ${differences.join('; ')}`,
+      { hint: 'use --disposition replace to rewrite the table with the new columns' },
+    );
+  }
+  const nextId = Math.max(...metadata.schemas.map((schema) => schema['schema-id'])) + 1;
+  const built = buildSchema(columns, nextId, { schema: current, lastColumnId: metadata['last-column-id'] });
+  return { ...built, isNew: true };
+}
+
+/**
+ * Commits a snapshot on top of `base` (null: create the table). Throws COMMIT_CONFLICT when
+ * the table moved past `base` meanwhile.
+ */
+export async function commitSnapshot(
+  storage: ObjectStorage,
+  ident: TableIdent,
+  base: LoadedTable | null,
+  request: SnapshotRequest,
+): Promise<{ table: LoadedTable; snapshot: Snapshot }> {
+  const previous = base?.metadata ?? null;
+  const parent = previous ? currentSnapshot(previous) : null;
+  const now = Math.max(Date.now(), previous?.['last-updated-ms'] ?? 0);
+  const snapshotId = newSnapshotId(new Set(previous?.snapshots.map((snapshot) => snapshot['snapshot-id'])));
+  const sequenceNumber = (previous?.['last-sequence-number'] ?? 0) + 1;
+  const context = { schema: request.schema.schema, snapshotId, sequenceNumber };
+  const written: string[] = [];
+  const attempt = randomUUID();
+  try {
+    const manifests: ManifestFile[] = [];
+    if (request.files.length > 0) {
+      const key = metadataFileKey(ident, `${attempt}-m0.avro`);
+      written.push(key);
+      manifests.push(await writeManifest(storage, key, request.files.map((file) => addedEntry(file, snapshotId)), context));
+    }
+    let removed: DataFile[] = [];
+    if (request.operation === 'overwrite' && parent) {
+      const live = await liveFiles(storage, parent);
+      removed = live.map((file) => file.dataFile);
+      if (live.length > 0) {
+        // Deleted entries keep the sequence numbers the files were added with, explicitly.
+        const entries = live.map(
+          (file): ManifestEntry => ({
+            status: EntryStatus.DELETED,
+            snapshot_id: snapshotId,
+            sequence_number: file.sequenceNumber,
+            file_sequence_number: file.fileSequenceNumber,
+            data_file: file.dataFile,
+          }),
+        );
+        const key = metadataFileKey(ident, `${attempt}-m1.avro`);
+        written.push(key);
+        manifests.push(await writeManifest(storage, key, entries, context));
+      }
+    } else if (parent) {
+      manifests.push(...(await carriedManifests(storage, parent)));
+    }
+    const listKey = metadataFileKey(ident, `snap-${snapshotId}-1-${attempt}.avro`);
+    written.push(listKey);
+    const parentSnapshotId = parent?.['snapshot-id'] ?? null;
+    await writeManifestList(storage, listKey, manifests, { snapshotId, parentSnapshotId, sequenceNumber });
+
+    const snapshot: Snapshot = {
+      'snapshot-id': snapshotId,
+      ...(parentSnapshotId === null ? {} : { 'parent-snapshot-id': parentSnapshotId }),
+      'sequence-number': sequenceNumber,
+      'timestamp-ms': now,
+      'manifest-list': storage.url(listKey),
+      summary: snapshotSummary(request, parent, removed),
+      'schema-id': request.schema.schema['schema-id'],
+    };
+    const metadata = nextMetadata(storage, ident, base, request.schema, snapshot);
+    const table = await publishVersion(storage, ident, (base?.version ?? 0) + 1, metadata);
+    return { table, snapshot };
+  } catch (error) {
+    await Promise.allSettled(written.map((key) => storage.delete(key)));
+    throw error;
+  }
+}
+
+function addedEntry(file: DataFile, snapshotId: number): ManifestEntry {
+  // Null sequence numbers are inherited from the manifest list, as the spec asks for new files.
+  return { status: EntryStatus.ADDED, snapshot_id: snapshotId, sequence_number: null, file_sequence_number: null, data_file: file };
+}
+
+/** An append keeps the parent's manifests, except those holding only DELETED entries of an older overwrite. */
+async function carriedManifests(storage: ObjectStorage, parent: Snapshot): Promise<ManifestFile[]> {
+  const manifests = await readManifestList(storage, parent);
+  return manifests.filter((manifest) => manifest.added_files_count + manifest.existing_files_count > 0);
+}
+
+function snapshotSummary(
+  request: SnapshotRequest,
+  parent: Snapshot | null,
+  removed: readonly DataFile[],
+): Snapshot['summary'] {
+  const sum = (files: readonly DataFile[], pick: (file: DataFile) => number) =>
+    files.reduce((total, file) => total + pick(file), 0);
+  const addedRecords = sum(request.files, (file) => file.record_count);
+  const addedBytes = sum(request.files, (file) => file.file_size_in_bytes);
+  const removedRecords = sum(removed, (file) => file.record_count);
+  const removedBytes = sum(removed, (file) => file.file_size_in_bytes);
+  const total = (key: string, added: number, deleted: number) => String(summaryCount(parent, key) + added - deleted);
+  return {
+    operation: request.operation,
+    'added-data-files': String(request.files.length),
+    'added-records': String(addedRecords),
+    'added-files-size': String(addedBytes),
+    ...(removed.length > 0
+      ? {
+          'deleted-data-files': String(removed.length),
+          'deleted-records': String(removedRecords),
+          'removed-files-size': String(removedBytes),
+        }
+      : {}),
+    'changed-partition-count': request.files.length + removed.length > 0 ? '1' : '0',
+    'total-records': total('total-records', addedRecords, removedRecords),
+    'total-data-files': total('total-data-files', request.files.length, removed.length),
+    'total-files-size': total('total-files-size', addedBytes, removedBytes),
+    'total-delete-files': '0',
+    'total-position-deletes': '0',
+    'total-equality-deletes': '0',
+    [SUMMARY_RUN_ID]: request.runId,
+    [SUMMARY_SOURCE_POSITION]: JSON.stringify(request.position),
+  };
+}
+
+function nextMetadata(
+  storage: ObjectStorage,
+  ident: TableIdent,
+  base: LoadedTable | null,
+  schema: SchemaPlan,
+  snapshot: Snapshot,
+): TableMetadata {
+  const previous = base?.metadata;
+  const now = snapshot['timestamp-ms'];
+  const schemas = previous?.schemas ?? [];
+  return {
+    'format-version': 2,
+    'table-uuid': previous?.['table-uuid'] ?? randomUUID(),
+    location: previous?.location ?? storage.url(tablePrefix(ident).slice(0, -1)),
+    'last-sequence-number': snapshot['sequence-number'],
+    'last-updated-ms': now,
+    'last-column-id': Math.max(schema.lastColumnId, previous?.['last-column-id'] ?? 0),
+    schemas: schema.isNew ? [...schemas, schema.schema] : schemas,
+    'current-schema-id': schema.schema['schema-id'],
+    'partition-specs': previous?.['partition-specs'] ?? [{ 'spec-id': 0, fields: [] }],
+    'default-spec-id': previous?.['default-spec-id'] ?? 0,
+    'last-partition-id': previous?.['last-partition-id'] ?? 999,
+    'sort-orders': previous?.['sort-orders'] ?? [{ 'order-id': 0, fields: [] }],
+    'default-sort-order-id': previous?.['default-sort-order-id'] ?? 0,
+    properties: previous?.properties ?? { 'write.format.default': 'parquet', 'write.parquet.compression-codec': 'zstd' },
+    'current-snapshot-id': snapshot['snapshot-id'],
+    snapshots: [...(previous?.snapshots ?? []), snapshot],
+    refs: { ...previous?.refs, main: { 'snapshot-id': snapshot['snapshot-id'], type: 'branch' } },
+    'snapshot-log': [...(previous?.['snapshot-log'] ?? []), { 'snapshot-id': snapshot['snapshot-id'], 'timestamp-ms': now }],
+    'metadata-log': base
+      ? [...base.metadata['metadata-log'], { 'metadata-file': base.metadataUrl, 'timestamp-ms': base.metadata['last-updated-ms'] }]
+      : [],
+  };
+}
+
+/** A random positive id within Number.MAX_SAFE_INTEGER (JSON and avsc readers keep it exact). */
+function newSnapshotId(taken: ReadonlySet<number>): number {
+  for (;;) {
+    const id = Number(randomBytes(8).readBigUInt64BE() % BigInt(Number.MAX_SAFE_INTEGER)) + 1;
+    if (!taken.has(id)) return id;
+  }
+}

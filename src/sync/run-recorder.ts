@@ -1,0 +1,74 @@
+import type { ControlDb } from '../control/control-db.js';
+import { openControlDb } from '../control/open-control-db.js';
+import { RunsRepository } from '../control/runs-repository.js';
+import { isSluiceError, messageOf } from '../core/errors.js';
+import type { StreamReport, SyncReport } from './sync-report.js';
+
+/** The run's ledger in the control database: what started, each stream's outcome, how it ended. */
+export class RunRecorder {
+  private constructor(
+    private readonly db: ControlDb,
+    private readonly runs: RunsRepository,
+  ) {}
+
+  /** Opens (and migrates) the control database at `url`. */
+  static async open(url: string): Promise<RunRecorder> {
+    const db = await openControlDb(url);
+    return new RunRecorder(db, new RunsRepository(db));
+  }
+
+  /** Records a new running run and returns its id. */
+  async start(input: { source: string; destination: string; mode: string }): Promise<string> {
+    return (await this.runs.startRun(input)).id;
+  }
+
+  /** Records one stream's outcome. */
+  async recordStream(runId: string, report: StreamReport): Promise<void> {
+    await this.runs.recordStream(runId, {
+      stream: report.stream,
+      status: report.status,
+      rows: report.rowsWritten,
+      bytes: report.bytesWritten,
+      files: report.filesWritten,
+      durationMs: report.durationMs,
+      ...(report.snapshotId !== null && { snapshotId: Number(report.snapshotId) }),
+      ...(report.error !== undefined && { error: report.error }),
+    });
+  }
+
+  /** Records the end of a run that got through all its streams (some may have failed). */
+  async finish(report: SyncReport): Promise<void> {
+    const failed = report.streams.filter((s) => s.status === 'failed');
+    await this.runs.finishRun(report.runId, {
+      ...totals(report),
+      status: report.status,
+      ...(failed.length > 0 && {
+        error: { code: 'STREAM_FAILED', message: failed.map((s) => `${s.stream}: ${s.error}`).join('; ') },
+      }),
+    });
+  }
+
+  /** Records a run that stopped early on an error. */
+  async fail(runId: string, error: unknown, partial: SyncReport): Promise<void> {
+    await this.runs.finishRun(runId, {
+      ...totals(partial),
+      status: 'failed',
+      error: { code: isSluiceError(error) ? error.code : 'INTERNAL', message: messageOf(error) },
+    });
+  }
+
+  /** Closes the control database. */
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+function totals(report: SyncReport) {
+  return {
+    rowsRead: report.rowsRead,
+    rowsWritten: report.rowsWritten,
+    bytesWritten: report.bytesWritten,
+    peakRssBytes: report.peakRssBytes,
+    report,
+  };
+}
