@@ -11,7 +11,11 @@ export function registerInit(program: Command): void {
     .description('write a commented starter project file (sluice.yml)')
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print {"path": …} as JSON')
-    .addHelpText('after', '\nThe file path is --config (default sluice.yml). Edit it, then run `sluice sync`.')
+    .addHelpText(
+      'after',
+      '\nThe file path is --config (default sluice.yml). Edit it, then run `sluice sync`.\n\n' +
+        'Examples:\n  sluice init\n  sluice init --config projects/shop.yml --force',
+    )
     .action(async (flags: { force?: boolean; json?: boolean }, command: Command) => {
       const file = path.resolve(command.optsWithGlobals<{ config: string }>().config);
       try {

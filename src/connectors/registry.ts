@@ -64,9 +64,13 @@ function postgresFromUrl(url: string): SourceConnector {
     ...(schema === undefined ? {} : { schema }),
   });
   if (!parsed.success) {
-    throw new SluiceError('USAGE', `invalid PostgreSQL source ${redactUrl(url)}: ${parsed.error.issues[0]?.message}`, {
-      hint: `use ${SUPPORTED}`,
-    });
+    throw new SluiceError(
+      'USAGE',
+      `invalid PostgreSQL source ${redactUrl(url)}: ${parsed.error.issues[0]?.message}`,
+      {
+        hint: `use ${SUPPORTED}`,
+      },
+    );
   }
   return new PostgresConnector(parsed.data);
 }

@@ -44,7 +44,14 @@ export async function decodeStagedCsv(
 
 /** A full-read plan for a discovered stream. */
 export function fullPlan(schema: StreamSchema, stageDir: string, chunkBytes: number): StreamPlan {
-  return { schema, mode: 'full', primaryKey: schema.primaryKey, disposition: 'replace', stageDir, chunkBytes };
+  return {
+    schema,
+    mode: 'full',
+    primaryKey: schema.primaryKey,
+    disposition: 'replace',
+    stageDir,
+    chunkBytes,
+  };
 }
 
 /** Reads a stream to the end and returns its chunks. */
@@ -103,13 +110,25 @@ export function sourceConformance(options: SourceConformanceOptions): void {
       for (const [name, table] of Object.entries(options.knownTables)) {
         const schema = stream(name);
         const chunks = await readAll(connector, fullPlan(schema, await stageDir(), 64 * 1024 * 1024));
-        expect(chunks.map((c) => c.index), name).toEqual(chunks.map((_, i) => i));
-        expect(chunks.reduce((sum, c) => sum + c.rows, 0), name).toBe(table.rows);
+        expect(
+          chunks.map((c) => c.index),
+          name,
+        ).toEqual(chunks.map((_, i) => i));
+        expect(
+          chunks.reduce((sum, c) => sum + c.rows, 0),
+          name,
+        ).toBe(table.rows);
         for (const chunk of chunks) {
           expect((await stat(chunk.path)).size, chunk.path).toBe(chunk.bytes);
           expect(chunk.position).toBeNull();
         }
-        const decoded = chunks.length ? await decodeStagedCsv(duckdb, chunks.map((c) => c.path), schema.columns.length) : [];
+        const decoded = chunks.length
+          ? await decodeStagedCsv(
+              duckdb,
+              chunks.map((c) => c.path),
+              schema.columns.length,
+            )
+          : [];
         expect(decoded.length, `${name} decoded by DuckDB`).toBe(table.rows);
       }
     });
@@ -147,7 +166,9 @@ export function sourceConformance(options: SourceConformanceOptions): void {
         ...stream(options.splitTable.name),
         name: 'sluice_no_such_table',
       };
-      const error = await readAll(connector, fullPlan(missing, await stageDir(), 1024)).catch((e: unknown) => e);
+      const error = await readAll(connector, fullPlan(missing, await stageDir(), 1024)).catch(
+        (e: unknown) => e,
+      );
       expect(isSluiceError(error, 'SOURCE_NOT_FOUND'), String(error)).toBe(true);
       expect((error as Error).message).toContain('sluice_no_such_table');
     });
@@ -171,4 +192,3 @@ export function sourceConformance(options: SourceConformanceOptions): void {
     });
   });
 }
-

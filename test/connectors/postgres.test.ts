@@ -99,7 +99,11 @@ const VALUE_CASES: [string, string, string][] = [
   ['c_numeric_plain', "'NaN'", 'NaN'],
   ['c_numeric_plain', "'Infinity'", 'Infinity'],
   ['c_numeric_plain', '1e60', '1' + '0'.repeat(60)],
-  ['c_numeric_wide', '123456789012345678901234567890123456789012344.56789', '123456789012345678901234567890123456789012344.56789'],
+  [
+    'c_numeric_wide',
+    '123456789012345678901234567890123456789012344.56789',
+    '123456789012345678901234567890123456789012344.56789',
+  ],
   ['c_price', '12.5', '12.50'],
   ['c_text', "''", ''],
   ['c_text', `'say "hi"'`, 'say "hi"'],
@@ -165,13 +169,17 @@ describe.skipIf(!up)('PostgreSQL source', () => {
     stageRoot = await mkdtemp(path.join(os.tmpdir(), 'sluice-pg-test-'));
     await loadChinook(db);
     await db.sql(SAMPLES_DDL);
-    const inserts = VALUE_CASES.map(([column, literal], i) => `INSERT INTO samples (id, ${column}) VALUES (${i + 1}, ${literal});`);
+    const inserts = VALUE_CASES.map(
+      ([column, literal], i) => `INSERT INTO samples (id, ${column}) VALUES (${i + 1}, ${literal});`,
+    );
     await db.sql(inserts.join('\n') + `\nINSERT INTO samples (id) VALUES (${VALUE_CASES.length + 1});`);
     // Text with quotes, commas and newlines, so chunk splitting meets multi-line rows.
     await db.sql(`CREATE TABLE notes (id int PRIMARY KEY, body text);
       INSERT INTO notes SELECT g, 'note ' || g || E'\n"quoted", line\n' || repeat('x', g % 50) FROM generate_series(1, 2000) g;`);
     for (const [i, [type, literal]] of REJECT_CASES.entries()) {
-      await db.sql(`CREATE TABLE reject_${i} (id int PRIMARY KEY, v ${type}); INSERT INTO reject_${i} VALUES (1, NULL), (7, ${literal});`);
+      await db.sql(
+        `CREATE TABLE reject_${i} (id int PRIMARY KEY, v ${type}); INSERT INTO reject_${i} VALUES (1, NULL), (7, ${literal});`,
+      );
     }
   });
 
@@ -204,7 +212,10 @@ describe.skipIf(!up)('PostgreSQL source', () => {
       const actual = Object.fromEntries(
         samples.columns.map((c) => [
           c.name,
-          [c.type.kind === 'decimal' ? `decimal(${c.type.precision},${c.type.scale})` : c.type.kind, c.note !== undefined],
+          [
+            c.type.kind === 'decimal' ? `decimal(${c.type.precision},${c.type.scale})` : c.type.kind,
+            c.note !== undefined,
+          ],
         ]),
       );
       expect(actual).toEqual(EXPECTED_TYPES);
@@ -212,7 +223,11 @@ describe.skipIf(!up)('PostgreSQL source', () => {
       expect(byName('c_numeric_plain')?.note).toMatch(/lossless/);
       expect(byName('c_price')?.note).toMatch(/domain price/);
       expect(byName('c_price')?.sourceType).toBe('price');
-      expect(coded.columns[1]).toMatchObject({ type: { kind: 'string' }, nullable: false, sourceType: 'strict_code' });
+      expect(coded.columns[1]).toMatchObject({
+        type: { kind: 'string' },
+        nullable: false,
+        sourceType: 'strict_code',
+      });
       expect(coded.columns[1]?.note).toBe('domain strict_code → code over varchar');
       expect(byName('id')?.nullable).toBe(false);
       expect(byName('c_text')?.nullable).toBe(true);
@@ -225,7 +240,10 @@ describe.skipIf(!up)('PostgreSQL source', () => {
       await c.close();
       expect(chunks).toHaveLength(1);
       const names = samples.columns.map((col) => col.name);
-      const expectedRows = [...VALUE_CASES.map(([column, , text], i) => rowWith(names, i + 1, column, text)), rowWith(names, VALUE_CASES.length + 1)];
+      const expectedRows = [
+        ...VALUE_CASES.map(([column, , text], i) => rowWith(names, i + 1, column, text)),
+        rowWith(names, VALUE_CASES.length + 1),
+      ];
       const staged = await readFile(chunks[0]?.path ?? '', 'utf8');
       // Text comparison per row (the table was filled in id order, and COPY returns heap order).
       const expectedLines = expectedRows.map((row) => encodeStageRow(row));

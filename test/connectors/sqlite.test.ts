@@ -13,7 +13,10 @@ import type { StreamSchema } from '../../src/core/stream.js';
 import { fullPlan, readAll, sourceConformance } from '../conformance/source-conformance.js';
 import { CHINOOK_SQLITE, CHINOOK_TABLES, chinookSqliteName } from '../helpers/chinook.js';
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /** Chinook's tables under their SQLite names, keys included. */
 const SQLITE_CHINOOK = Object.fromEntries(
@@ -135,7 +138,9 @@ describe('SQLite source on a file with typed and mistyped values', () => {
     }
     db.exec(`INSERT INTO typed (id) VALUES (${GOOD_VALUES.length + 1})`);
     for (const [i, [type, literal]] of BAD_VALUES.entries()) {
-      db.exec(`CREATE TABLE bad_${i} (id INTEGER PRIMARY KEY, v ${type}); INSERT INTO bad_${i} VALUES (1, NULL), (42, ${literal});`);
+      db.exec(
+        `CREATE TABLE bad_${i} (id INTEGER PRIMARY KEY, v ${type}); INSERT INTO bad_${i} VALUES (1, NULL), (42, ${literal});`,
+      );
     }
     db.exec(`CREATE TABLE keyless (v INTEGER); INSERT INTO keyless VALUES (1), ('two');`);
     db.close();
@@ -177,9 +182,14 @@ describe('SQLite source on a file with typed and mistyped values', () => {
     const names = typed.columns.map((c) => c.name);
     const row = (id: number, column?: string, text?: string) =>
       names.map((name) => (name === 'id' ? String(id) : name === column ? (text ?? null) : null));
-    const expected = [...GOOD_VALUES.map(([column, , text], i) => row(i + 1, column, text)), row(GOOD_VALUES.length + 1)];
+    const expected = [
+      ...GOOD_VALUES.map(([column, , text], i) => row(i + 1, column, text)),
+      row(GOOD_VALUES.length + 1),
+    ];
     expect(chunks).toHaveLength(1);
-    expect(await readFile(chunks[0]?.path ?? '', 'utf8')).toBe(expected.map((r) => encodeStageRow(r)).join(''));
+    expect(await readFile(chunks[0]?.path ?? '', 'utf8')).toBe(
+      expected.map((r) => encodeStageRow(r)).join(''),
+    );
   });
 
   it.each(BAD_VALUES.map((c, i) => [i, ...c] as const))(
@@ -188,7 +198,9 @@ describe('SQLite source on a file with typed and mistyped values', () => {
       const connector = connectorForUrl(`sqlite:${file}`);
       const schema = streams.find((s) => s.name === `bad_${i}`) as StreamSchema;
       const stage = await mkdtemp(path.join(dir, 'stage-'));
-      const error = (await readAll(connector, fullPlan(schema, stage, 1024)).catch((e: unknown) => e)) as SluiceError;
+      const error = (await readAll(connector, fullPlan(schema, stage, 1024)).catch(
+        (e: unknown) => e,
+      )) as SluiceError;
       await connector.close();
       expect(isSluiceError(error, 'TYPE_UNSUPPORTED'), String(error)).toBe(true);
       expect(error.message).toContain(`main.bad_${i}.v (id=42): `);
@@ -201,11 +213,14 @@ describe('SQLite source on a file with typed and mistyped values', () => {
   it('names the row by position when the table has no key', async () => {
     const connector = connectorForUrl(`sqlite:${file}`);
     const schema = streams.find((s) => s.name === 'keyless') as StreamSchema;
-    const error = await readAll(connector, fullPlan(schema, await mkdtemp(path.join(dir, 'stage-')), 1024)).catch(
-      (e: unknown) => e,
-    );
+    const error = await readAll(
+      connector,
+      fullPlan(schema, await mkdtemp(path.join(dir, 'stage-')), 1024),
+    ).catch((e: unknown) => e);
     await connector.close();
-    expect((error as Error).message).toContain('main.keyless.v (row 2): stored text "two" does not fit int64');
+    expect((error as Error).message).toContain(
+      'main.keyless.v (row 2): stored text "two" does not fit int64',
+    );
   });
 });
 

@@ -19,7 +19,7 @@ export function duckdbComparableSelect(): string {
       case 'date':
         return `date_diff('day', DATE '1970-01-01', ${name})`;
       case 'time':
-        return `epoch_us(TIMESTAMP '1970-01-01' + ${name})`;
+        return `epoch_us(DATE '1970-01-01' + ${name})`;
       case 'timestamp':
       case 'timestamptz':
         return `epoch_us(${name})`;

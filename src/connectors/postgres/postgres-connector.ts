@@ -125,9 +125,13 @@ export class PostgresConnector implements Connector {
       });
     }
     if (!rows[0].usable) {
-      throw new SluiceError('SOURCE_CONNECT', `user "${this.target.user}" may not use schema "${schema}" in ${where}`, {
-        hint: `GRANT USAGE ON SCHEMA "${schema}" (and SELECT on its tables) to "${this.target.user}"`,
-      });
+      throw new SluiceError(
+        'SOURCE_CONNECT',
+        `user "${this.target.user}" may not use schema "${schema}" in ${where}`,
+        {
+          hint: `GRANT USAGE ON SCHEMA "${schema}" (and SELECT on its tables) to "${this.target.user}"`,
+        },
+      );
     }
   }
 

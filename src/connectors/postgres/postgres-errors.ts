@@ -42,7 +42,14 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export function connectError(error: unknown, target: PgTarget): SluiceError {
   if (error instanceof SluiceError) return error;
@@ -58,13 +65,17 @@ export function connectError(error: unknown, target: PgTarget): SluiceError {
     });
   }
   if (code === '28P01' || code === '28000') {
-    return new SluiceError('SOURCE_CONNECT', `PostgreSQL at ${where} refused user "${target.user}": ${detail}`, {
-      hint:
-        code === '28P01'
-          ? 'check the user name and password in the source URL'
-          : `check the user name, and that pg_hba.conf lets "${target.user}" connect to "${target.database}" from this host`,
-      cause: error,
-    });
+    return new SluiceError(
+      'SOURCE_CONNECT',
+      `PostgreSQL at ${where} refused user "${target.user}": ${detail}`,
+      {
+        hint:
+          code === '28P01'
+            ? 'check the user name and password in the source URL'
+            : `check the user name, and that pg_hba.conf lets "${target.user}" connect to "${target.database}" from this host`,
+        cause: error,
+      },
+    );
   }
   if (code === '3D000') {
     return new SluiceError('SOURCE_NOT_FOUND', `database "${target.database}" does not exist on ${where}`, {

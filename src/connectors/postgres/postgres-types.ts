@@ -107,8 +107,10 @@ function mapNumeric(typmod: number, textFallback: (why: string) => CanonicalMapp
   const precision = ((typmod - TYPMOD_OFFSET) >> 16) & 0xffff;
   // PostgreSQL 15 allows negative scales (and scales above the precision); the low 11 bits are signed.
   const scale = (((typmod - TYPMOD_OFFSET) & 0x7ff) ^ 1024) - 1024;
-  if (precision > MAX_DECIMAL_PRECISION) return textFallback(`numeric(${precision},${scale}) exceeds decimal(38)`);
-  if (scale < 0 || scale > precision) return textFallback(`numeric(${precision},${scale}) has no decimal equivalent`);
+  if (precision > MAX_DECIMAL_PRECISION)
+    return textFallback(`numeric(${precision},${scale}) exceeds decimal(38)`);
+  if (scale < 0 || scale > precision)
+    return textFallback(`numeric(${precision},${scale}) has no decimal equivalent`);
   return { type: { kind: 'decimal', precision, scale } };
 }
 

@@ -63,7 +63,9 @@ export class SqliteConnector implements Connector {
 
   private open(): DatabaseSync {
     if (this.closed) {
-      throw new SluiceError('USAGE', 'the SQLite connector is closed', { hint: 'create a new connector for further work' });
+      throw new SluiceError('USAGE', 'the SQLite connector is closed', {
+        hint: 'create a new connector for further work',
+      });
     }
     if (this.db) return this.db;
     const file = this.config.path;

@@ -37,11 +37,14 @@ export function discoverSqlite(db: DatabaseSync): StreamSchema[] {
     .filter((t) => !/^\s*CREATE\s+VIRTUAL\s/i.test(t.sql ?? ''))
     .map((table) => {
       // hidden = 1 marks a virtual table's hidden column; 2 and 3 are generated columns, which hold data.
-      const rows = (columnsOf.all(table.name) as unknown as ColumnRow[]).filter((c) => Number(c.hidden) !== 1);
+      const rows = (columnsOf.all(table.name) as unknown as ColumnRow[]).filter(
+        (c) => Number(c.hidden) !== 1,
+      );
       const keyRows = rows.filter((c) => Number(c.pk) > 0).sort((a, b) => Number(a.pk) - Number(b.pk));
       const withoutRowid = /\bWITHOUT\s+ROWID\b/i.test(table.sql ?? '');
       // An INTEGER PRIMARY KEY is the rowid, never NULL; so are the keys of WITHOUT ROWID tables.
-      const keyNeverNull = withoutRowid || (keyRows.length === 1 && keyRows[0]?.type.toUpperCase() === 'INTEGER');
+      const keyNeverNull =
+        withoutRowid || (keyRows.length === 1 && keyRows[0]?.type.toUpperCase() === 'INTEGER');
       const columns = rows.map((row): CanonicalColumn => {
         const mapping = canonicalSqliteType(row.type);
         const column: CanonicalColumn = {
@@ -66,7 +69,9 @@ export function discoverSqlite(db: DatabaseSync): StreamSchema[] {
 /** Row counts from sqlite_stat1 (the first number of a `stat` is the table's row count). */
 function rowEstimates(db: DatabaseSync): Map<string, number> {
   const estimates = new Map<string, number>();
-  const hasStats = db.prepare(`SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'`).get();
+  const hasStats = db
+    .prepare(`SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'`)
+    .get();
   if (!hasStats) return estimates;
   for (const row of db.prepare('SELECT tbl, stat FROM main.sqlite_stat1').all()) {
     const rows = Number.parseInt(String(row.stat), 10);

@@ -20,7 +20,11 @@ export function quoteSqliteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-export async function* readSqliteTable(db: DatabaseSync, file: string, plan: StreamPlan): AsyncGenerator<StagedChunk> {
+export async function* readSqliteTable(
+  db: DatabaseSync,
+  file: string,
+  plan: StreamPlan,
+): AsyncGenerator<StagedChunk> {
   const { namespace, name, columns } = plan.schema;
   const table = `${namespace}.${name}`;
   const exists = db.prepare(`SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?`).get(name);
@@ -32,7 +36,11 @@ export async function* readSqliteTable(db: DatabaseSync, file: string, plan: Str
   // Aliases keep row objects free of odd or duplicate property names.
   const select = columns.map((c, i) => `${quoteSqliteIdent(c.name)} AS c${i}`).join(', ');
   const sql = `SELECT ${select} FROM main.${quoteSqliteIdent(name)}`;
-  const fields = columns.map((c, i) => ({ name: c.name, alias: `c${i}`, encode: sqliteValueEncoder(c.type) }));
+  const fields = columns.map((c, i) => ({
+    name: c.name,
+    alias: `c${i}`,
+    encode: sqliteValueEncoder(c.type),
+  }));
   const keyIndexes = plan.primaryKey.map((k) => columns.findIndex((c) => c.name === k)).filter((i) => i >= 0);
 
   const writer = new StageChunkWriter(plan.stageDir);

@@ -34,9 +34,11 @@ export function canonicalSqliteType(declared: string): SqliteMapping {
   const upper = declared.trim().toUpperCase();
   if (upper === '') return { type: { kind: 'string' }, note: `no declared type: ${TEXT_FALLBACK}` };
   if (upper.includes('INT')) return { type: { kind: 'int64' } };
-  if (upper.includes('CHAR') || upper.includes('CLOB') || upper.includes('TEXT')) return { type: { kind: 'string' } };
+  if (upper.includes('CHAR') || upper.includes('CLOB') || upper.includes('TEXT'))
+    return { type: { kind: 'string' } };
   if (upper.includes('BLOB')) return { type: { kind: 'binary' } };
-  if (upper.includes('REAL') || upper.includes('FLOA') || upper.includes('DOUB')) return { type: { kind: 'float64' } };
+  if (upper.includes('REAL') || upper.includes('FLOA') || upper.includes('DOUB'))
+    return { type: { kind: 'float64' } };
   const decimal = DECIMAL.exec(upper);
   if (decimal) {
     const precision = Number(decimal[1]);

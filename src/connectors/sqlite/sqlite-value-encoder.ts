@@ -58,7 +58,11 @@ export function sqliteValueEncoder(type: CanonicalType): SqliteValueEncoder {
       return (v) => (v === null ? null : typeof v === 'bigint' ? v.toString() : mismatch(v, 'int64'));
     case 'int32':
       return (v) =>
-        v === null ? null : typeof v === 'bigint' && v >= INT32_MIN && v <= INT32_MAX ? v.toString() : mismatch(v, 'int32');
+        v === null
+          ? null
+          : typeof v === 'bigint' && v >= INT32_MIN && v <= INT32_MAX
+            ? v.toString()
+            : mismatch(v, 'int32');
     case 'float64':
       return (v) => {
         if (v === null) return null;

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectorForUrl } from '../../src/connectors/registry.js';
+import { isSluiceError } from '../../src/core/errors.js';
+import type { SluiceError } from '../../src/core/errors.js';
+
+const errorOf = (url: string) => {
+  try {
+    connectorForUrl(url);
+  } catch (error) {
+    return error as SluiceError;
+  }
+  throw new Error(`expected ${url} to be refused`);
+};
+
+describe('connectorForUrl', () => {
+  it('makes PostgreSQL connectors with the schema from ?schema= (default public), without I/O', async () => {
+    const a = connectorForUrl('postgres://u:pw@db.example:5433/shop');
+    expect([a.type, a.namespace]).toEqual(['postgres', 'public']);
+    const b = connectorForUrl('postgresql://u@db.example/shop?sslmode=disable&schema=sales');
+    expect([b.type, b.namespace]).toEqual(['postgres', 'sales']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('makes SQLite connectors for sqlite:<path> in namespace main', async () => {
+    const c = connectorForUrl('sqlite:./data/shop.db');
+    expect([c.type, c.namespace]).toEqual(['sqlite', 'main']);
+    // The path is resolved now, so the message of a later failure names the absolute file.
+    const error = (await c.check().catch((e: unknown) => e)) as SluiceError;
+    expect(error.message).toContain(path.resolve('data/shop.db'));
+  });
+
+  it.each([
+    ['mysql://u:secret@h/db', 'mysql'],
+    ['mariadb://u@h/db', 'mariadb'],
+    ['file:./orders.csv', 'file'],
+    ['s3://bucket/key', 's3'],
+  ])('%s is NOT_SUPPORTED yet, with the supported forms in the hint', (url, kind) => {
+    const error = errorOf(url);
+    expect(isSluiceError(error, 'NOT_SUPPORTED')).toBe(true);
+    expect(error.message).toBe(`${kind} sources are not yet supported`);
+    expect(error.hint).toContain('supported today: postgres://, sqlite:');
+    expect(`${error.message} ${error.hint}`).not.toContain('secret');
+  });
+
+  it.each(['oracle://u:secret@h/db', 'shop.db', '', 'sqlite:', 'sqlite://x.db'])(
+    '%j is a USAGE error listing the accepted forms, never echoing a password',
+    (url) => {
+      const error = errorOf(url);
+      expect(isSluiceError(error, 'USAGE'), String(error)).toBe(true);
+      expect(error.hint).toMatch(/sqlite:/);
+      expect(`${error.message} ${error.hint}`).not.toContain('secret');
+    },
+  );
+
+  it('a malformed PostgreSQL URL is a USAGE error without the password', () => {
+    const error = errorOf('postgres://u:secret@[bad/db');
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain('postgres://u:***@[bad/db');
+    expect(error.hint).toMatch(/postgres:\/\//);
+  });
+
+  it('rejects an empty ?schema=', () => {
+    expect(errorOf('postgres://u:secret@h/db?schema=').code).toBe('USAGE');
+  });
+});
