@@ -14,6 +14,9 @@ export function formatFloat64(value: number): string {
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const magnitude = Math.abs(value);
+  // Fast path: in this range JavaScript's String() is already the same plain shortest text.
+  if (magnitude >= 1e-4 && magnitude < 1e15) return String(value);
   const { negative, digits, exponent } = shortestDigits(value);
   const sign = negative ? '-' : '';
   if (exponent < -4 || exponent >= 15) {
@@ -44,14 +47,19 @@ export function decimalFromInteger(value: bigint, precision: number, scale: numb
 export function decimalFromDouble(value: number, precision: number, scale: number): string | null {
   if (!Number.isFinite(value)) return null;
   if (value === 0) return decimalFromInteger(0n, precision, scale);
+  const plainText = String(Math.abs(value));
+  // Fast path: String() is plain shortest text for 1e-7 ≤ |value| < 1e21.
+  if (!plainText.includes('e')) return padDecimal(value < 0, plainText, precision, scale);
   const { negative, digits, exponent } = shortestDigits(value);
-  const integerDigits = Math.max(0, exponent + 1);
-  const fractionDigits = Math.max(0, digits.length - 1 - exponent);
-  if (fractionDigits > scale || integerDigits > precision - scale) return null;
-  const plain = placeDecimalPoint(digits, exponent);
+  return padDecimal(negative, placeDecimalPoint(digits, exponent), precision, scale);
+}
+
+/** Plain decimal text of a magnitude, padded to `scale` fraction digits; null when it does not fit. */
+function padDecimal(negative: boolean, plain: string, precision: number, scale: number): string | null {
   const [whole = '0', fraction = ''] = plain.split('.');
-  const padded = scale > 0 ? `${whole}.${fraction.padEnd(scale, '0')}` : whole;
-  return (negative ? '-' : '') + padded;
+  const integerDigits = whole === '0' ? 0 : whole.length;
+  if (fraction.length > scale || integerDigits > precision - scale) return null;
+  return (negative ? '-' : '') + (scale > 0 ? `${whole}.${fraction.padEnd(scale, '0')}` : whole);
 }
 
 /** Significant digits (no leading or trailing zeros) and decimal exponent of a finite, non-zero double. */

@@ -112,8 +112,9 @@ function binaryBound(hex: string, side: BoundSide): Buffer | null {
 }
 
 const TIME = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+/** DuckDB prints year N BC as `N-MM-DD (BC) HH:MM:SS…`; TIMESTAMPTZ adds the offset (`+00` in a UTC session). */
 const TIMESTAMP =
-  /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?( \(BC\))?$/;
+  /^(\d{4,})-(\d{2})-(\d{2})( \(BC\))?[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?$/;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date `YYYY-MM-DD[ (BC)]`. */
 function epochDays(text: string): bigint | null {
@@ -133,7 +134,7 @@ function timeMicros(text: string): bigint | null {
 function epochMicros(text: string): bigint | null {
   const match = TIMESTAMP.exec(text);
   if (!match) return null;
-  const [, year, month, day, hour, minute, second, fraction, sign, offsetHours, offsetMinutes, offsetSeconds, bc] = match;
+  const [, year, month, day, bc, hour, minute, second, fraction, sign, offsetHours, offsetMinutes, offsetSeconds] = match;
   const days = daysFromCivil(astronomicalYear(year!, bc), Number(month), Number(day));
   let micros = BigInt(days) * 86_400_000_000n + clockMicros(hour!, minute!, second!, fraction);
   if (sign) {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import { SluiceError, messageOf } from '../core/errors.js';
 import type { RowHash } from './row-diff.js';
+import { sessionSql } from './hash-dialect.js';
 import {
   fingerprintSql,
   rowHashesSql,
@@ -20,8 +21,8 @@ import {
 /** Runs one SQL statement and returns its rows as objects (e.g. `sql => duckdb.queryObjects(sql)`). */
 export type RunRows = (sql: string) => Promise<readonly Record<string, unknown>[]>;
 
-/** A `RunRows` over a `pg` client or pool. */
-export function pgRows(client: pg.ClientBase | pg.Pool): RunRows {
+/** A `RunRows` over one `pg` connection (not a pool: the session settings must reach the query). */
+export function pgRows(client: pg.ClientBase): RunRows {
   return async (sql) => (await client.query(sql)).rows as Record<string, unknown>[];
 }
 
@@ -36,6 +37,7 @@ async function runQuery(
   sql: string,
 ): Promise<readonly Record<string, unknown>[]> {
   try {
+    for (const statement of sessionSql(dialect)) await run(statement);
     return await run(sql);
   } catch (error) {
     throw new SluiceError('QUERY', `fingerprint query failed in ${dialect}: ${messageOf(error)}`, {

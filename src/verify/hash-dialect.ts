@@ -15,3 +15,20 @@ export function castText(dialect: HashDialect, expr: string): string {
 export function castDouble(dialect: HashDialect, expr: string): string {
   return `CAST(${expr} AS ${dialect === 'postgres' ? 'double precision' : 'DOUBLE'})`;
 }
+
+/**
+ * Statements to run on the connection before fingerprinting. The canonical types do not depend
+ * on them, but columns carried as text (intervals, arrays, timetz, … — see the PostgreSQL
+ * connector's type mapping) print through session settings, so they are pinned to the ones the
+ * PostgreSQL reader uses when it stages the same rows.
+ */
+export function sessionSql(dialect: HashDialect): string[] {
+  if (dialect === 'duckdb') return [];
+  return [
+    `SET TimeZone = 'UTC'`,
+    `SET DateStyle = 'ISO'`,
+    `SET IntervalStyle = 'postgres'`,
+    `SET extra_float_digits = 3`,
+    `SET bytea_output = 'hex'`,
+  ];
+}

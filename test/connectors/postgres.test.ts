@@ -176,6 +176,11 @@ describe.skipIf(!up)('PostgreSQL source', () => {
     // Text with quotes, commas and newlines, so chunk splitting meets multi-line rows.
     await db.sql(`CREATE TABLE notes (id int PRIMARY KEY, body text);
       INSERT INTO notes SELECT g, 'note ' || g || E'\n"quoted", line\n' || repeat('x', g % 50) FROM generate_series(1, 2000) g;`);
+    await db.sql(`CREATE TABLE events (id int, region text, PRIMARY KEY (region, id)) PARTITION BY LIST (region);
+      CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu');
+      CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us');
+      INSERT INTO events SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 10) g;
+      CREATE VIEW notes_view AS SELECT * FROM notes;`);
     for (const [i, [type, literal]] of REJECT_CASES.entries()) {
       await db.sql(
         `CREATE TABLE reject_${i} (id int PRIMARY KEY, v ${type}); INSERT INTO reject_${i} VALUES (1, NULL), (7, ${literal});`,
@@ -261,6 +266,20 @@ describe.skipIf(!up)('PostgreSQL source', () => {
         duckdb.closeSync();
         instance.closeSync();
       }
+    });
+
+    it('discovers a partitioned table once (not its partitions, not views) and reads all its rows', async () => {
+      const c = connector();
+      const streams = await c.discover();
+      const names = streams.map((s) => s.name);
+      expect(names).toContain('events');
+      expect(names).not.toContain('events_eu');
+      expect(names).not.toContain('notes_view');
+      const events = streams.find((s) => s.name === 'events') as StreamSchema;
+      expect(events.primaryKey).toEqual(['region', 'id']);
+      const chunks = await readAll(c, fullPlan(events, await stageDir(), 1024));
+      await c.close();
+      expect(chunks.reduce((sum, chunk) => sum + chunk.rows, 0)).toBe(10);
     });
 
     it.each(REJECT_CASES.map((c, i) => [i, ...c] as const))(

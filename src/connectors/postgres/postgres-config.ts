@@ -10,7 +10,7 @@ export const postgresConfigSchema = z.object({
   ssl: z
     .boolean()
     .optional()
-    .describe('Force TLS on (true) or off (false); when omitted the URL decides (sslmode).'),
+    .describe('Use TLS (true) or not (false) when the URL has no sslmode; an sslmode in the URL wins.'),
   connectTimeoutMs: z
     .number()
     .int()
