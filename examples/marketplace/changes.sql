@@ -1,10 +1,11 @@
 -- One day of business on top of generate.sql: 2025-07-01, the first day of the summer sale.
--- About 140,000 rows change: 20,000 new orders with ~56,000 lines and a sale event per line,
--- 800 new buyers, order status moves, a fraud sweep that cancels 1,000 recent orders and deletes
--- their lines, cart edits that delete a line from open orders, sale prices on 2,000 listings,
--- 1,000 buyer profile edits, and 300 abandoned draft listings deleted. Every update sets
--- updated_at, as the application does. Deterministic: rows are picked by id arithmetic and the
--- random values drawn in series order after a fixed seed. Run it once, in one transaction.
+-- About 150,000 rows change: 20,000 new orders with ~57,000 lines and a sale event per line,
+-- 800 new buyers, ~4,800 order status moves, a fraud sweep that cancels ~1,000 recent orders and
+-- deletes their lines, cart edits that delete a line from ~2,000 open orders, sale prices on
+-- ~1,800 listings, 1,000 buyer profile edits, and 300 abandoned draft listings deleted (with
+-- their ~6,000 inventory events). Every update sets updated_at, as the application does.
+-- Deterministic: rows are picked by id arithmetic and random values drawn in series order after
+-- a fixed seed. Run it once, in one transaction.
 
 SET TimeZone = 'UTC';
 SET work_mem = '256MB';
@@ -60,11 +61,11 @@ UPDATE orders SET status = 'delivered', delivery_date = date '2025-07-01',
                   updated_at = timestamptz '2025-07-01 16:00' + (order_id % 120) * interval '1 minute'
 WHERE status = 'shipped' AND shipped_at < timestamptz '2025-06-29';
 
--- Fraud sweep: 1,000 orders of the last 30 days are cancelled and their lines removed.
+-- Fraud sweep: ~1,000 orders of the last 30 days are cancelled and their lines removed.
 CREATE TEMP TABLE swept ON COMMIT DROP AS
 SELECT order_id FROM orders
 WHERE placed_at >= timestamptz '2025-06-01' AND placed_at < timestamptz '2025-07-01' AND order_id % 33 = 7
-ORDER BY order_id LIMIT 1000;
+ORDER BY order_id;
 DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM swept);
 UPDATE orders SET status = 'cancelled', subtotal = 0, total = shipping_fee, paid_at = NULL, shipped_at = NULL,
                   delivery_date = NULL, updated_at = timestamptz '2025-07-01 03:30:00.000001'
@@ -81,7 +82,7 @@ UPDATE orders o SET subtotal = o.subtotal - d.amount, total = o.total - d.amount
                     updated_at = o.placed_at + interval '10 minutes'
 FROM dropped d WHERE o.order_id = d.order_id;
 
--- Sale prices: 15 % off 2,000 active listings.
+-- Sale prices: 15 % off ~1,800 active listings.
 UPDATE listings SET price = round(price * 0.85, 2),
                     attributes = attributes || '{"promo": "summer-sale ☀"}',
                     updated_at = timestamptz '2025-07-01 00:00:00.123456' + (listing_id % 60) * interval '1 second'

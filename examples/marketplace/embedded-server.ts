@@ -33,6 +33,8 @@ export interface EmbeddedPostgresServer {
   readonly user: string;
   /** Superuser password (the server uses password authentication, like a real one). */
   readonly password: string;
+  /** The server's data directory; it and its parent temp directory are removed on stop. */
+  readonly dataDir: string;
   /** Connection URL for a database on this server (default `postgres`). */
   url(database?: string): string;
   /** Environment for `psql` and other libpq tools (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
@@ -173,6 +175,7 @@ export async function startEmbeddedPostgres(
     port,
     user: USER,
     password: PASSWORD,
+    dataDir,
     url,
     env: (database = 'postgres') => ({
       PGHOST: '127.0.0.1',

@@ -33,6 +33,11 @@ export interface DuckDBOptions {
   threads?: number;
   /** Where DuckDB spills when over the memory limit; default DuckDB's own (`.tmp` next to the db). */
   tempDirectory?: string;
+  /**
+   * Keep row order in unordered results and writes (DuckDB's default, true). Writers turn it off:
+   * a parallel `COPY` that must keep order buffers rows, nearly doubling its memory and time.
+   */
+  preserveInsertionOrder?: boolean;
 }
 
 /** One DuckDB connection with SQL helpers whose errors carry their SQL. */
@@ -59,6 +64,7 @@ export async function openDuckDB(options: DuckDBOptions = {}): Promise<DuckDB> {
     threads: String(threads),
   };
   if (options.tempDirectory !== undefined) config.temp_directory = options.tempDirectory;
+  if (options.preserveInsertionOrder === false) config.preserve_insertion_order = 'false';
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(':memory:', config);
@@ -103,7 +109,9 @@ class SessionConnection implements DuckDB {
   }
 
   async queryJson(sql: string, params?: QueryParams): Promise<Json[][]> {
-    return this.guard(sql, async () => (await this.connection.runAndReadAll(sql, params && [...params])).getRowsJson());
+    return this.guard(sql, async () =>
+      (await this.connection.runAndReadAll(sql, params && [...params])).getRowsJson(),
+    );
   }
 
   connect(): Promise<DuckDB> {

@@ -34,7 +34,9 @@ export interface LakeViewTable {
 export function lakeViewSql(table: LakeViewTable): string {
   const view = `${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
   if (table.files.length === 0) {
-    const columns = table.columns.map((column) => `CAST(NULL AS ${column.duckdbType}) AS ${quoteIdent(column.name)}`);
+    const columns = table.columns.map(
+      (column) => `CAST(NULL AS ${column.duckdbType}) AS ${quoteIdent(column.name)}`,
+    );
     return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`;
   }
   const schema = table.columns.map(
@@ -53,9 +55,13 @@ export async function createLakeViews(db: DuckDB, tables: readonly LakeViewTable
   }
   for (const table of tables) {
     if (table.files.some((file) => /[*?[]/.test(file))) {
-      throw new SluiceError('NOT_SUPPORTED', `cannot query ${table.namespace}.${table.name}: a file path contains * ? or [`, {
-        hint: 'DuckDB reads such paths as glob patterns; move the lake to a directory without those characters',
-      });
+      throw new SluiceError(
+        'NOT_SUPPORTED',
+        `cannot query ${table.namespace}.${table.name}: a file path contains * ? or [`,
+        {
+          hint: 'DuckDB reads such paths as glob patterns; move the lake to a directory without those characters',
+        },
+      );
     }
     await db.run(lakeViewSql(table));
   }

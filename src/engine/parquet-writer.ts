@@ -65,9 +65,14 @@ export async function writeStageAsParquet(
     });
   }
   const select = columns
-    .map((column, i) => `${stageDecodeExpression(column.type, stageFieldName(i), column.label)} AS ${quoteIdent(column.parquetName)}`)
+    .map(
+      (column, i) =>
+        `${stageDecodeExpression(column.type, stageFieldName(i), column.label)} AS ${quoteIdent(column.parquetName)}`,
+    )
     .join(', ');
-  const fieldIds = columns.map((column) => `${quoteLiteral(column.parquetName)}: ${column.fieldId}`).join(', ');
+  const fieldIds = columns
+    .map((column) => `${quoteLiteral(column.parquetName)}: ${column.fieldId}`)
+    .join(', ');
   const sql =
     `COPY (SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}) TO ${quoteLiteral(target)} ` +
     `(FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${fieldIds}}, RETURN_STATS)`;

@@ -21,13 +21,18 @@ export async function encodeAvroFile(
   };
   type EncoderArgs = ConstructorParameters<typeof avro.streams.BlockEncoder>;
   // avsc's typings omit `metadata`, which its BlockEncoder supports.
-  const encoder = new avro.streams.BlockEncoder(schema as unknown as EncoderArgs[0], options as EncoderArgs[1]);
+  const encoder = new avro.streams.BlockEncoder(
+    schema as unknown as EncoderArgs[0],
+    options as EncoderArgs[1],
+  );
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
     encoder.on('end', () => resolve(Buffer.concat(chunks)));
     encoder.on('error', reject);
-    encoder.on('typeError', (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+    encoder.on('typeError', (error: unknown) =>
+      reject(error instanceof Error ? error : new Error(String(error))),
+    );
   });
   for (const record of records) encoder.write(record);
   encoder.end();

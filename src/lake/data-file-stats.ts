@@ -9,7 +9,11 @@ import type { DataFile, MapEntry } from './manifest-schemas.js';
 import { serializeBound } from './single-value.js';
 
 /** Builds the data_file record for the Parquet file at `url` holding `fields`. */
-export function dataFileFromParquet(url: string, written: ParquetWriteResult, fields: readonly IcebergField[]): DataFile {
+export function dataFileFromParquet(
+  url: string,
+  written: ParquetWriteResult,
+  fields: readonly IcebergField[],
+): DataFile {
   const columnSizes: MapEntry<number>[] = [];
   const valueCounts: MapEntry<number>[] = [];
   const nullCounts: MapEntry<number>[] = [];

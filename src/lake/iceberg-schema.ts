@@ -152,10 +152,12 @@ export function schemaDifferences(schema: IcebergSchema, columns: readonly Canon
     const field = fields.get(column.name);
     const type = icebergType(column.type);
     if (!field) differences.push(`${JSON.stringify(column.name)} is new (${type})`);
-    else if (field.type !== type) differences.push(`${JSON.stringify(column.name)} changes type from ${field.type} to ${type}`);
+    else if (field.type !== type)
+      differences.push(`${JSON.stringify(column.name)} changes type from ${field.type} to ${type}`);
     fields.delete(column.name);
   }
-  for (const field of fields.values()) differences.push(`${JSON.stringify(field.name)} is missing from the stream`);
+  for (const field of fields.values())
+    differences.push(`${JSON.stringify(field.name)} is missing from the stream`);
   return differences;
 }
 

@@ -11,7 +11,13 @@ import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 import { liveFiles } from './manifest-io.js';
 import type { Snapshot } from './table-metadata.js';
-import { SUMMARY_RUN_ID, SUMMARY_SOURCE_POSITION, currentSchema, currentSnapshot, summaryCount } from './table-metadata.js';
+import {
+  SUMMARY_RUN_ID,
+  SUMMARY_SOURCE_POSITION,
+  currentSchema,
+  currentSnapshot,
+  summaryCount,
+} from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
 import { qualifiedName, versionHintKey } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
@@ -120,7 +126,8 @@ export class LakeCatalog {
 
   /** The live data files of a snapshot (default: the current one; none before the first commit). */
   async dataFiles(table: LoadedTable, snapshotId?: string): Promise<LakeDataFile[]> {
-    const snapshot = snapshotId === undefined ? currentSnapshot(table.metadata) : this.snapshot(table, snapshotId);
+    const snapshot =
+      snapshotId === undefined ? currentSnapshot(table.metadata) : this.snapshot(table, snapshotId);
     if (!snapshot) return [];
     return (await liveFiles(this.storage, snapshot)).map((file) => ({
       url: file.dataFile.file_path,
@@ -172,8 +179,12 @@ function parsePosition(snapshot: Snapshot): SourcePosition | null {
   try {
     return JSON.parse(text) as SourcePosition | null;
   } catch {
-    throw new SluiceError('LAKE_CORRUPT', `snapshot ${snapshot['snapshot-id']} has an unreadable source position`, {
-      hint: 'the metadata was edited by hand; run a full sync to start over',
-    });
+    throw new SluiceError(
+      'LAKE_CORRUPT',
+      `snapshot ${snapshot['snapshot-id']} has an unreadable source position`,
+      {
+        hint: 'the metadata was edited by hand; run a full sync to start over',
+      },
+    );
   }
 }

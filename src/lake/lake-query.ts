@@ -18,9 +18,13 @@ export async function lakeViewTables(catalog: LakeCatalog): Promise<LakeViewTabl
     const files = await catalog.dataFiles(table);
     const paths = files.map((file) => {
       if (file.localPath === null) {
-        throw new SluiceError('NOT_SUPPORTED', `cannot query ${qualifiedName(summary)}: its files are not on local disk`, {
-          hint: 'querying remote lakes arrives with S3 storage',
-        });
+        throw new SluiceError(
+          'NOT_SUPPORTED',
+          `cannot query ${qualifiedName(summary)}: its files are not on local disk`,
+          {
+            hint: 'querying remote lakes arrives with S3 storage',
+          },
+        );
       }
       return file.localPath;
     });

@@ -49,7 +49,8 @@ export async function writeManifest(
   });
   await putNewOrFail(storage, key, bytes);
   const count = (status: number) => entries.filter((entry) => entry.status === status);
-  const rows = (status: number) => count(status).reduce((sum, entry) => sum + entry.data_file.record_count, 0);
+  const rows = (status: number) =>
+    count(status).reduce((sum, entry) => sum + entry.data_file.record_count, 0);
   const sequences = entries.map((entry) => entry.sequence_number ?? context.sequenceNumber);
   return {
     manifest_path: storage.url(key),

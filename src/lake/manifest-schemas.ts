@@ -98,7 +98,14 @@ export interface ManifestFile {
   /** Rows in DELETED files. */
   deleted_rows_count: number;
   /** Partition field summaries; empty for an unpartitioned table. */
-  partitions: { contains_null: boolean; contains_nan: boolean | null; lower_bound: Buffer | null; upper_bound: Buffer | null }[] | null;
+  partitions:
+    | {
+        contains_null: boolean;
+        contains_nan: boolean | null;
+        lower_bound: Buffer | null;
+        upper_bound: Buffer | null;
+      }[]
+    | null;
   /** Encryption key metadata; unused. */
   key_metadata: Buffer | null;
 }

@@ -52,7 +52,12 @@ function integer(text: string): bigint | null {
 }
 
 function floatBound(type: 'float' | 'double', text: string, side: BoundSide): Buffer | null {
-  const special: Record<string, number> = { inf: Infinity, infinity: Infinity, '-inf': -Infinity, '-infinity': -Infinity };
+  const special: Record<string, number> = {
+    inf: Infinity,
+    infinity: Infinity,
+    '-inf': -Infinity,
+    '-infinity': -Infinity,
+  };
   let value = special[text.toLowerCase()] ?? Number(text);
   if (Number.isNaN(value) || text.trim() === '') return null;
   // DuckDB's statistics do not tell -0.0 from +0.0; the spec wants -0.0 below and +0.0 above.
@@ -134,11 +139,26 @@ function timeMicros(text: string): bigint | null {
 function epochMicros(text: string): bigint | null {
   const match = TIMESTAMP.exec(text);
   if (!match) return null;
-  const [, year, month, day, bc, hour, minute, second, fraction, sign, offsetHours, offsetMinutes, offsetSeconds] = match;
+  const [
+    ,
+    year,
+    month,
+    day,
+    bc,
+    hour,
+    minute,
+    second,
+    fraction,
+    sign,
+    offsetHours,
+    offsetMinutes,
+    offsetSeconds,
+  ] = match;
   const days = daysFromCivil(astronomicalYear(year!, bc), Number(month), Number(day));
   let micros = BigInt(days) * 86_400_000_000n + clockMicros(hour!, minute!, second!, fraction);
   if (sign) {
-    const offset = (Number(offsetHours) * 3600 + Number(offsetMinutes ?? 0) * 60 + Number(offsetSeconds ?? 0)) * 1_000_000;
+    const offset =
+      (Number(offsetHours) * 3600 + Number(offsetMinutes ?? 0) * 60 + Number(offsetSeconds ?? 0)) * 1_000_000;
     micros -= BigInt(sign === '-' ? -offset : offset);
   }
   return micros;

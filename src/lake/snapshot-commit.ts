@@ -15,7 +15,13 @@ import { liveFiles, readManifestList, writeManifest, writeManifestList } from '.
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
 import { EntryStatus } from './manifest-schemas.js';
 import type { Snapshot, TableMetadata } from './table-metadata.js';
-import { SUMMARY_RUN_ID, SUMMARY_SOURCE_POSITION, currentSchema, currentSnapshot, summaryCount } from './table-metadata.js';
+import {
+  SUMMARY_RUN_ID,
+  SUMMARY_SOURCE_POSITION,
+  currentSchema,
+  currentSnapshot,
+  summaryCount,
+} from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
 import { metadataFileKey, qualifiedName, tablePrefix } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
@@ -61,7 +67,8 @@ export function planSchema(
   const metadata = base.metadata;
   const current = currentSchema(metadata);
   const differences = schemaDifferences(current, columns);
-  if (differences.length === 0) return { schema: current, lastColumnId: metadata['last-column-id'], isNew: false };
+  if (differences.length === 0)
+    return { schema: current, lastColumnId: metadata['last-column-id'], isNew: false };
   if (operation === 'append') {
     throw new SluiceError(
       'DESTINATION_WRITE',
@@ -97,7 +104,14 @@ export async function commitSnapshot(
     if (request.files.length > 0) {
       const key = metadataFileKey(ident, `${attempt}-m0.avro`);
       written.push(key);
-      manifests.push(await writeManifest(storage, key, request.files.map((file) => addedEntry(file, snapshotId)), context));
+      manifests.push(
+        await writeManifest(
+          storage,
+          key,
+          request.files.map((file) => addedEntry(file, snapshotId)),
+          context,
+        ),
+      );
     }
     let removed: DataFile[] = [];
     if (request.operation === 'overwrite' && parent) {
@@ -105,15 +119,13 @@ export async function commitSnapshot(
       removed = live.map((file) => file.dataFile);
       if (live.length > 0) {
         // Deleted entries keep the sequence numbers the files were added with, explicitly.
-        const entries = live.map(
-          (file): ManifestEntry => ({
-            status: EntryStatus.DELETED,
-            snapshot_id: snapshotId,
-            sequence_number: file.sequenceNumber,
-            file_sequence_number: file.fileSequenceNumber,
-            data_file: file.dataFile,
-          }),
-        );
+        const entries = live.map((file): ManifestEntry => ({
+          status: EntryStatus.DELETED,
+          snapshot_id: snapshotId,
+          sequence_number: file.sequenceNumber,
+          file_sequence_number: file.fileSequenceNumber,
+          data_file: file.dataFile,
+        }));
         const key = metadataFileKey(ident, `${attempt}-m1.avro`);
         written.push(key);
         manifests.push(await writeManifest(storage, key, entries, context));
@@ -146,7 +158,13 @@ export async function commitSnapshot(
 
 function addedEntry(file: DataFile, snapshotId: number): ManifestEntry {
   // Null sequence numbers are inherited from the manifest list, as the spec asks for new files.
-  return { status: EntryStatus.ADDED, snapshot_id: snapshotId, sequence_number: null, file_sequence_number: null, data_file: file };
+  return {
+    status: EntryStatus.ADDED,
+    snapshot_id: snapshotId,
+    sequence_number: null,
+    file_sequence_number: null,
+    data_file: file,
+  };
 }
 
 /** An append keeps the parent's manifests, except those holding only DELETED entries of an older overwrite. */
@@ -166,7 +184,8 @@ function snapshotSummary(
   const addedBytes = sum(request.files, (file) => file.file_size_in_bytes);
   const removedRecords = sum(removed, (file) => file.record_count);
   const removedBytes = sum(removed, (file) => file.file_size_in_bytes);
-  const total = (key: string, added: number, deleted: number) => String(summaryCount(parent, key) + added - deleted);
+  const total = (key: string, added: number, deleted: number) =>
+    String(summaryCount(parent, key) + added - deleted);
   return {
     operation: request.operation,
     'added-data-files': String(request.files.length),
@@ -215,13 +234,22 @@ function nextMetadata(
     'last-partition-id': previous?.['last-partition-id'] ?? 999,
     'sort-orders': previous?.['sort-orders'] ?? [{ 'order-id': 0, fields: [] }],
     'default-sort-order-id': previous?.['default-sort-order-id'] ?? 0,
-    properties: previous?.properties ?? { 'write.format.default': 'parquet', 'write.parquet.compression-codec': 'zstd' },
+    properties: previous?.properties ?? {
+      'write.format.default': 'parquet',
+      'write.parquet.compression-codec': 'zstd',
+    },
     'current-snapshot-id': snapshot['snapshot-id'],
     snapshots: [...(previous?.snapshots ?? []), snapshot],
     refs: { ...previous?.refs, main: { 'snapshot-id': snapshot['snapshot-id'], type: 'branch' } },
-    'snapshot-log': [...(previous?.['snapshot-log'] ?? []), { 'snapshot-id': snapshot['snapshot-id'], 'timestamp-ms': now }],
+    'snapshot-log': [
+      ...(previous?.['snapshot-log'] ?? []),
+      { 'snapshot-id': snapshot['snapshot-id'], 'timestamp-ms': now },
+    ],
     'metadata-log': base
-      ? [...base.metadata['metadata-log'], { 'metadata-file': base.metadataUrl, 'timestamp-ms': base.metadata['last-updated-ms'] }]
+      ? [
+          ...base.metadata['metadata-log'],
+          { 'metadata-file': base.metadataUrl, 'timestamp-ms': base.metadata['last-updated-ms'] },
+        ]
       : [],
   };
 }

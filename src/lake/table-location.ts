@@ -21,7 +21,14 @@ export function qualifiedName(ident: TableIdent): string {
 /** Throws USAGE when a part of the name cannot be a folder name. */
 export function assertTableIdent(ident: TableIdent): void {
   for (const part of [ident.namespace, ident.name]) {
-    if (part === '' || part === '.' || part === '..' || part.includes('/') || part.includes('\\') || part.startsWith('.')) {
+    if (
+      part === '' ||
+      part === '.' ||
+      part === '..' ||
+      part.includes('/') ||
+      part.includes('\\') ||
+      part.startsWith('.')
+    ) {
       throw new SluiceError('USAGE', `cannot name a lake table ${JSON.stringify(qualifiedName(ident))}`, {
         hint: 'namespaces and table names must be non-empty, must not start with "." and must not contain "/" or "\\"',
       });

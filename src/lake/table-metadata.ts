@@ -111,7 +111,8 @@ export function parseTableMetadata(text: string, url: string): TableMetadata {
   }
   if (value === null || typeof value !== 'object') throw corrupt('not a JSON object');
   const metadata = value as Partial<TableMetadata>;
-  if (metadata['format-version'] !== 2) throw corrupt(`format-version ${String(metadata['format-version'])} (expected 2)`);
+  if (metadata['format-version'] !== 2)
+    throw corrupt(`format-version ${String(metadata['format-version'])} (expected 2)`);
   for (const key of ['schemas', 'partition-specs', 'sort-orders'] as const) {
     if (!Array.isArray(metadata[key])) throw corrupt(`${key} missing`);
   }
@@ -140,11 +141,17 @@ export function currentSnapshot(metadata: TableMetadata): Snapshot | null {
 
 /** The schema readers should use. */
 export function currentSchema(metadata: TableMetadata): IcebergSchema {
-  const schema = metadata.schemas.find((candidate) => candidate['schema-id'] === metadata['current-schema-id']);
+  const schema = metadata.schemas.find(
+    (candidate) => candidate['schema-id'] === metadata['current-schema-id'],
+  );
   if (!schema) {
-    throw new SluiceError('LAKE_CORRUPT', `table ${metadata.location} has no schema ${metadata['current-schema-id']}`, {
-      hint: 'the metadata file is damaged; restore it from a backup',
-    });
+    throw new SluiceError(
+      'LAKE_CORRUPT',
+      `table ${metadata.location} has no schema ${metadata['current-schema-id']}`,
+      {
+        hint: 'the metadata file is damaged; restore it from a backup',
+      },
+    );
   }
   return schema;
 }

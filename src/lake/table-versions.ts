@@ -47,9 +47,13 @@ export async function loadTable(storage: ObjectStorage, ident: TableIdent): Prom
 export async function requireTable(storage: ObjectStorage, ident: TableIdent): Promise<LoadedTable> {
   const table = await loadTable(storage, ident);
   if (!table) {
-    throw new SluiceError('TABLE_NOT_FOUND', `no lake table ${qualifiedName(ident)} under ${storage.rootUrl}`, {
-      hint: 'list the tables with `sluice tables`, or check the --lake root',
-    });
+    throw new SluiceError(
+      'TABLE_NOT_FOUND',
+      `no lake table ${qualifiedName(ident)} under ${storage.rootUrl}`,
+      {
+        hint: 'list the tables with `sluice tables`, or check the --lake root',
+      },
+    );
   }
   return table;
 }
@@ -69,7 +73,10 @@ export async function publishVersion(
     throw new SluiceError(
       'COMMIT_CONFLICT',
       `another writer committed ${qualifiedName(ident)} version ${version} first`,
-      { retryable: true, hint: 'run the sync again; it starts from the table state the other writer committed' },
+      {
+        retryable: true,
+        hint: 'run the sync again; it starts from the table state the other writer committed',
+      },
     );
   }
   // Committed. A failed hint write only delays path-based readers, so it must not fail the commit.
@@ -82,7 +89,8 @@ async function hintedVersion(storage: ObjectStorage, ident: TableIdent): Promise
   const hintKey = versionHintKey(ident);
   if (await storage.exists(hintKey)) {
     const hinted = Number.parseInt((await storage.read(hintKey)).toString('utf8').trim(), 10);
-    if (Number.isSafeInteger(hinted) && hinted > 0 && (await storage.exists(metadataKey(ident, hinted)))) return hinted;
+    if (Number.isSafeInteger(hinted) && hinted > 0 && (await storage.exists(metadataKey(ident, hinted))))
+      return hinted;
   }
   const versions = (await storage.list(`${tablePrefix(ident)}metadata/v`)).map(versionOfMetadataKey);
   return Math.max(0, ...versions.filter((version): version is number => version !== null));

@@ -39,7 +39,12 @@ describe('DuckDB session', () => {
     );
     expect(result.columns).toEqual(['big', 'small', 'dec', 'ts', 'bytes', 'nothing']);
     const [row] = result.rows;
-    expect(row!.slice(0, 4)).toEqual([9007199254740993n, 1, '12345678901234567890.123456789', '1960-01-01 00:00:00.000001']);
+    expect(row!.slice(0, 4)).toEqual([
+      9007199254740993n,
+      1,
+      '12345678901234567890.123456789',
+      '1960-01-01 00:00:00.000001',
+    ]);
     expect(Array.from(row![4] as Uint8Array)).toEqual([0, 255]);
     expect(row![5]).toBeNull();
     expect(await db.queryObjects('SELECT 1 AS one')).toEqual([{ one: 1 }]);
@@ -50,7 +55,7 @@ describe('DuckDB session', () => {
     const error = await db.query(sql).catch((e: unknown) => e);
     expect(isSluiceError(error, 'QUERY')).toBe(true);
     expect((error as { sql: string }).sql).toBe(sql);
-    const long = await db.query(`SELECT error('${'x'.repeat(10_000)}')`).catch((e: Error) => e);
+    const long = (await db.query(`SELECT error('${'x'.repeat(10_000)}')`).catch((e: unknown) => e)) as Error;
     expect(long.message.length).toBeLessThan(2200);
   });
 
@@ -79,12 +84,19 @@ describe('lake views', () => {
         ],
         files: [file],
       },
-      { namespace: 'shop', name: 'empty', columns: [{ name: 'd', fieldId: 1, duckdbType: 'DECIMAL(10,2)' }], files: [] },
+      {
+        namespace: 'shop',
+        name: 'empty',
+        columns: [{ name: 'd', fieldId: 1, duckdbType: 'DECIMAL(10,2)' }],
+        files: [],
+      },
     ]);
     const result = await db.query('SELECT * FROM shop."line items"');
     expect(result.columns).toEqual(['unit price', '2nd', 'added later']);
     expect(result.rows).toEqual([[7n, 'x', null]]);
-    const empty = await db.query("SELECT data_type FROM information_schema.columns WHERE table_name = 'empty'");
+    const empty = await db.query(
+      "SELECT data_type FROM information_schema.columns WHERE table_name = 'empty'",
+    );
     expect(empty.rows).toEqual([['DECIMAL(10,2)']]);
   });
 });

@@ -56,7 +56,9 @@ describe('stage CSV reading', () => {
     ['an unterminated quote', 'a,b\n"c,d\n'],
   ])('fails a chunk with %s', async (_, text) => {
     const file = await stage(text);
-    await expect(db.query(`SELECT * FROM ${stageCsvSource(file, 2)}`)).rejects.toMatchObject({ code: 'QUERY' });
+    await expect(db.query(`SELECT * FROM ${stageCsvSource(file, 2)}`)).rejects.toMatchObject({
+      code: 'QUERY',
+    });
   });
 
   it('reads rows longer than DuckDB’s default 2 MB line limit', async () => {
@@ -76,7 +78,11 @@ describe('decoding canonical text', () => {
     [{ kind: 'float64' }, 'NaN', 'nan'],
     [{ kind: 'float64' }, '-Infinity', '-inf'],
     [{ kind: 'float64' }, '5e-324', '5e-324'],
-    [{ kind: 'decimal', precision: 38, scale: 9 }, '-12345678901234567890123456789.123456789', '-12345678901234567890123456789.123456789'],
+    [
+      { kind: 'decimal', precision: 38, scale: 9 },
+      '-12345678901234567890123456789.123456789',
+      '-12345678901234567890123456789.123456789',
+    ],
     [{ kind: 'decimal', precision: 10, scale: 2 }, '1.5', '1.50'],
     [{ kind: 'binary' }, '\\xdeadBEEF', '\\xDE\\xAD\\xBE\\xEF'],
     [{ kind: 'binary' }, '\\x', ''],
@@ -92,12 +98,14 @@ describe('decoding canonical text', () => {
     expect(await decode(type, text)).toBe(expected);
   });
 
-  it.each<CanonicalType>([{ kind: 'boolean' }, { kind: 'int64' }, { kind: 'binary' }, { kind: 'timestamptz' }])(
-    'keeps NULL for %j',
-    async (type) => {
-      expect(await decode(type, null)).toBeNull();
-    },
-  );
+  it.each<CanonicalType>([
+    { kind: 'boolean' },
+    { kind: 'int64' },
+    { kind: 'binary' },
+    { kind: 'timestamptz' },
+  ])('keeps NULL for %j', async (type) => {
+    expect(await decode(type, null)).toBeNull();
+  });
 
   it.each<[CanonicalType, string, RegExp]>([
     [{ kind: 'int32' }, '1.5', /not an integer/],

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { icebergRead } from 'icebird';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalColumn } from '../../src/core/canonical-types.js';
-import { SluiceError, isSluiceError } from '../../src/core/errors.js';
+import type { SluiceError } from '../../src/core/errors.js';
+import { isSluiceError } from '../../src/core/errors.js';
 import type { DestinationStream, StreamWriter } from '../../src/destinations/destination.js';
 import { LakeDestination } from '../../src/destinations/lake/lake-destination.js';
 import { queryLake } from '../../src/lake/lake-query.js';
@@ -17,7 +18,9 @@ import { LocalStorage } from '../../src/storage/local-storage.js';
 import { installFileUrlFetch } from './file-url-fetch.js';
 import { stageChunk } from './lake-fixtures.js';
 
-const COLUMNS: CanonicalColumn[] = [{ name: 'n', type: { kind: 'int64' }, nullable: false, sourceType: 'bigint' }];
+const COLUMNS: CanonicalColumn[] = [
+  { name: 'n', type: { kind: 'int64' }, nullable: false, sourceType: 'bigint' },
+];
 
 let root: string;
 let stageDir: string;
@@ -28,9 +31,19 @@ function stream(name: string, disposition: DestinationStream['disposition']): De
   return { namespace: 'race', name, columns: COLUMNS, primaryKey: [], disposition, runId: `run-${name}` };
 }
 
-async function openWithRows(name: string, disposition: DestinationStream['disposition'], values: number[]): Promise<StreamWriter> {
+async function openWithRows(
+  name: string,
+  disposition: DestinationStream['disposition'],
+  values: number[],
+): Promise<StreamWriter> {
   const writer = await destination.openStream(stream(name, disposition));
-  await writer.write(await stageChunk(stageDir, 0, values.map((value) => [String(value)])));
+  await writer.write(
+    await stageChunk(
+      stageDir,
+      0,
+      values.map((value) => [String(value)]),
+    ),
+  );
   return writer;
 }
 
@@ -39,7 +52,9 @@ async function metadataFiles(name: string): Promise<string[]> {
 }
 
 async function dataFiles(name: string): Promise<string[]> {
-  return (await fs.readdir(path.join(root, 'race', name, 'data'))).filter((file) => file.endsWith('.parquet'));
+  return (await fs.readdir(path.join(root, 'race', name, 'data'))).filter((file) =>
+    file.endsWith('.parquet'),
+  );
 }
 
 beforeAll(async () => {
@@ -78,7 +93,10 @@ describe('concurrent commits on the same version', () => {
   });
 
   it('lets exactly one of two simultaneous commits create a new table', async () => {
-    const writers = await Promise.all([openWithRows('fresh', 'append', [1]), openWithRows('fresh', 'replace', [2])]);
+    const writers = await Promise.all([
+      openWithRows('fresh', 'append', [1]),
+      openWithRows('fresh', 'replace', [2]),
+    ]);
     const results = await Promise.allSettled(writers.map((writer) => writer.commit(null)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((result) => result.status === 'rejected');

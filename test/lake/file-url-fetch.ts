@@ -17,7 +17,8 @@ async function fileResponse(url: string, init: RequestInit | undefined): Promise
   }
   try {
     const size = (await handle.stat()).size;
-    if (init?.method === 'HEAD') return new Response(null, { status: 200, headers: { 'Content-Length': String(size) } });
+    if (init?.method === 'HEAD')
+      return new Response(null, { status: 200, headers: { 'Content-Length': String(size) } });
     const range = /^bytes=(\d+)-(\d*)$/.exec(new Headers(init?.headers).get('Range') ?? '');
     const start = range ? Number(range[1]) : 0;
     const end = range && range[2] !== '' ? Math.min(Number(range[2]), size - 1) : size - 1;

@@ -37,7 +37,11 @@ let stageDir: string;
 let destination: LakeDestination;
 let removeFetchShim: () => void;
 
-function stream(disposition: DestinationStream['disposition'], runId: string, columns = ALL_TYPES): DestinationStream {
+function stream(
+  disposition: DestinationStream['disposition'],
+  runId: string,
+  columns = ALL_TYPES,
+): DestinationStream {
   return { ...TABLE, columns, primaryKey: ['id'], disposition, runId };
 }
 
@@ -92,7 +96,10 @@ describe('lake destination: append, append, replace', () => {
     expect(result).toMatchObject({ rowsWritten: 1000, filesWritten: 2, totalRows: 1000 });
     expect(result.bytesWritten).toBeGreaterThan(0);
     ids.push(result.snapshotId);
-    const text = await fs.readFile(path.join(root, 'shop', 'all types', 'metadata', 'version-hint.text'), 'utf8');
+    const text = await fs.readFile(
+      path.join(root, 'shop', 'all types', 'metadata', 'version-hint.text'),
+      'utf8',
+    );
     expect(text).toBe('1');
   });
 
@@ -136,12 +143,16 @@ describe('lake destination: append, append, replace', () => {
       [2, 2],
     ]);
     expect(added).toHaveLength(2);
-    expect(added.every(({ entry, manifest }) => entry.sequence_number === null && manifest.sequence_number === 3)).toBe(true);
+    expect(
+      added.every(({ entry, manifest }) => entry.sequence_number === null && manifest.sequence_number === 3),
+    ).toBe(true);
 
     const oldFiles = await catalog.dataFiles(table, ids[1]);
     expect(oldFiles.map((file) => file.records).sort((a, b) => a - b)).toEqual([400, 500, 600]);
     for (const file of oldFiles) expect(existsSync(file.localPath!)).toBe(true);
-    expect((await catalog.dataFiles(table)).map((file) => file.records).sort((a, b) => a - b)).toEqual([5, 300]);
+    expect((await catalog.dataFiles(table)).map((file) => file.records).sort((a, b) => a - b)).toEqual([
+      5, 300,
+    ]);
   });
 
   it('still reads the older snapshot (time travel through its metadata file)', async () => {
@@ -152,7 +163,9 @@ describe('lake destination: append, append, replace', () => {
   it('shows every snapshot in history with its run id and source position', async () => {
     const history = await LakeCatalog.open(root).history(TABLE);
     expect(history.map((entry) => entry.snapshotId)).toEqual(ids);
-    expect(history.map((entry) => [entry.operation, entry.runId, entry.sourcePosition, entry.isCurrent])).toEqual([
+    expect(
+      history.map((entry) => [entry.operation, entry.runId, entry.sourcePosition, entry.isCurrent]),
+    ).toEqual([
       ['append', 'run-1', { cursor: 10 }, false],
       ['append', 'run-2', { cursor: 20 }, false],
       ['overwrite', 'run-3', { cursor: 30 }, true],
@@ -181,10 +194,13 @@ describe('lake destination: append, append, replace', () => {
     const files = (await readManifest(catalog.storage, manifest!)).map((entry) => entry.data_file);
     const small = files.find((file) => file.record_count === 5)!;
     expect(small.file_size_in_bytes).toBe((await fs.stat(new URL(small.file_path))).size);
-    const idBound = (bounds: typeof small.lower_bounds) => bounds!.find((entry) => entry.key === 1)!.value.readBigInt64LE();
+    const idBound = (bounds: typeof small.lower_bounds) =>
+      bounds!.find((entry) => entry.key === 1)!.value.readBigInt64LE();
     expect([idBound(small.lower_bounds), idBound(small.upper_bounds)]).toEqual([2301n, 2305n]);
     expect(small.value_counts!.find((entry) => entry.key === 1)!.value).toBe(5);
-    const header = (await catalog.storage.read(catalog.storage.keyOf(manifest!.manifest_path))).subarray(0, 4096).toString('latin1');
+    const header = (await catalog.storage.read(catalog.storage.keyOf(manifest!.manifest_path)))
+      .subarray(0, 4096)
+      .toString('latin1');
     expect(header).toContain('"field-id":100');
     expect(header).toContain('"element-id":133');
   });
@@ -194,8 +210,20 @@ describe('lake destination: schemas, empty streams, failures', () => {
   const columns = (names: string[]): CanonicalColumn[] =>
     names.map((name) => ({ name, type: { kind: 'int64' }, nullable: true, sourceType: 'bigint' }));
 
-  async function commitTable(name: string, disposition: DestinationStream['disposition'], cols: CanonicalColumn[], rows: string[][]) {
-    const writer = await destination.openStream({ namespace: 'misc', name, columns: cols, primaryKey: [], disposition, runId: 'r' });
+  async function commitTable(
+    name: string,
+    disposition: DestinationStream['disposition'],
+    cols: CanonicalColumn[],
+    rows: string[][],
+  ) {
+    const writer = await destination.openStream({
+      namespace: 'misc',
+      name,
+      columns: cols,
+      primaryKey: [],
+      disposition,
+      runId: 'r',
+    });
     if (rows.length > 0) await writer.write(await stageChunk(stageDir, 0, rows));
     return writer.commit(null);
   }
@@ -206,10 +234,27 @@ describe('lake destination: schemas, empty streams, failures', () => {
     const query = await queryLake(root, 'SELECT * FROM misc.empty');
     expect(query.columns).toEqual(ALL_TYPES.map((column) => column.name));
     expect(query.rows).toEqual([]);
-    const types = await queryLake(root, "SELECT data_type FROM information_schema.columns WHERE table_name = 'empty' ORDER BY ordinal_position");
+    const types = await queryLake(
+      root,
+      "SELECT data_type FROM information_schema.columns WHERE table_name = 'empty' ORDER BY ordinal_position",
+    );
     expect(types.rows.map((row) => row[0])).toEqual([
-      'BIGINT', 'BOOLEAN', 'INTEGER', 'BIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL(10,2)', 'DECIMAL(38,9)',
-      'VARCHAR', 'BLOB', 'DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'VARCHAR', 'VARCHAR',
+      'BIGINT',
+      'BOOLEAN',
+      'INTEGER',
+      'BIGINT',
+      'FLOAT',
+      'DOUBLE',
+      'DECIMAL(10,2)',
+      'DECIMAL(38,9)',
+      'VARCHAR',
+      'BLOB',
+      'DATE',
+      'TIME',
+      'TIMESTAMP',
+      'TIMESTAMP WITH TIME ZONE',
+      'VARCHAR',
+      'VARCHAR',
     ]);
     const listed = (await LakeCatalog.open(root).listTables()).find((table) => table.name === 'empty');
     expect(listed).toMatchObject({ totalRecords: 0, dataFiles: 0 });
@@ -217,7 +262,9 @@ describe('lake destination: schemas, empty streams, failures', () => {
 
   it('refuses to append different columns and names them', async () => {
     await commitTable('evolving', 'append', columns(['a', 'b']), [['1', '2']]);
-    const error = await commitTable('evolving', 'append', columns(['a', 'c']), [['3', '4']]).catch((e: unknown) => e);
+    const error = await commitTable('evolving', 'append', columns(['a', 'c']), [['3', '4']]).catch(
+      (e: unknown) => e,
+    );
     expect(isSluiceError(error, 'DESTINATION_WRITE')).toBe(true);
     expect((error as Error).message).toContain('"c" is new');
     expect((error as Error).message).toContain('"b" is missing');
@@ -245,13 +292,22 @@ describe('lake destination: schemas, empty streams, failures', () => {
   });
 
   it('refuses merge with a hint', async () => {
-    const error = await destination.openStream({ ...stream('merge', 'r'), name: 'merged' }).catch((e: unknown) => e);
+    const error = await destination
+      .openStream({ ...stream('merge', 'r'), name: 'merged' })
+      .catch((e: unknown) => e);
     expect(isSluiceError(error, 'NOT_SUPPORTED')).toBe(true);
     expect((error as { hint: string }).hint).toContain('--disposition append or replace');
   });
 
   it('aborts: written files are deleted and nothing becomes visible', async () => {
-    const writer = await destination.openStream({ namespace: 'misc', name: 'aborted', columns: columns(['a']), primaryKey: [], disposition: 'append', runId: 'r' });
+    const writer = await destination.openStream({
+      namespace: 'misc',
+      name: 'aborted',
+      columns: columns(['a']),
+      primaryKey: [],
+      disposition: 'append',
+      runId: 'r',
+    });
     await writer.write(await stageChunk(stageDir, 0, [['1'], ['2']]));
     const dataDir = path.join(root, 'misc', 'aborted', 'data');
     expect((await fs.readdir(dataDir)).filter((name) => name.endsWith('.parquet'))).toHaveLength(1);
@@ -261,15 +317,28 @@ describe('lake destination: schemas, empty streams, failures', () => {
   });
 
   it('fails a malformed chunk and a value that is not canonical', async () => {
-    const writer = await destination.openStream({ namespace: 'misc', name: 'bad', columns: columns(['a', 'b']), primaryKey: [], disposition: 'append', runId: 'r' });
+    const writer = await destination.openStream({
+      namespace: 'misc',
+      name: 'bad',
+      columns: columns(['a', 'b']),
+      primaryKey: [],
+      disposition: 'append',
+      runId: 'r',
+    });
     const ragged = await stageChunk(stageDir, 0, [['1', '2']]);
     await fs.appendFile(ragged.path, '3\n');
     await expect(writer.write({ ...ragged, rows: 2 })).rejects.toMatchObject({ code: 'QUERY' });
-    await expect(writer.write(await stageChunk(stageDir, 1, [['1.5', '2']]))).rejects.toThrow(/not an integer/);
-    await expect(writer.write({ ...(await stageChunk(stageDir, 2, [['1', '2']])), rows: 3 })).rejects.toMatchObject({
+    await expect(writer.write(await stageChunk(stageDir, 1, [['1.5', '2']]))).rejects.toThrow(
+      /not an integer/,
+    );
+    await expect(
+      writer.write({ ...(await stageChunk(stageDir, 2, [['1', '2']])), rows: 3 }),
+    ).rejects.toMatchObject({
       code: 'DESTINATION_WRITE',
     });
     await writer.abort();
-    expect((await fs.readdir(path.join(root, 'misc', 'bad', 'data'))).filter((name) => !name.startsWith('.'))).toEqual([]);
+    expect(
+      (await fs.readdir(path.join(root, 'misc', 'bad', 'data'))).filter((name) => !name.startsWith('.')),
+    ).toEqual([]);
   });
 });

@@ -11,7 +11,12 @@ import type { CanonicalColumn, CanonicalType } from '../../src/core/canonical-ty
 import { encodeStageRow } from '../../src/core/stage-csv.js';
 import type { StagedChunk } from '../../src/core/stream.js';
 
-const column = (name: string, type: CanonicalType): CanonicalColumn => ({ name, type, nullable: true, sourceType: type.kind });
+const column = (name: string, type: CanonicalType): CanonicalColumn => ({
+  name,
+  type,
+  nullable: true,
+  sourceType: type.kind,
+});
 
 /** Column names include a space, a leading digit and a quote so Parquet names must be sanitised. */
 export const ALL_TYPES: CanonicalColumn[] = [
@@ -37,12 +42,108 @@ type Row = (string | null)[];
 
 /** Hand-picked edge values, one row each, then NULLs everywhere but the id. */
 const SPECIAL: Row[] = [
-  ['t', '-2147483648', '9223372036854775807', '3.4028235e+38', 'NaN', '-99999999.99', '99999999999999999999999999999.999999999', 'plain', '\\x00ff10', '1970-01-01', '00:00:00', '1970-01-01 00:00:00', '1970-01-01 00:00:00+00', '00000000-0000-0000-0000-000000000000', '{}'],
-  ['f', '2147483647', '-9223372036854775808', '-1.5e-45', 'Infinity', '0.00', '-99999999999999999999999999999.999999999', '', '\\x', '0001-01-01', '23:59:59.999999', '0001-01-01 00:00:00', '0001-01-01 00:00:00+00', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '[]'],
-  ['t', '0', '9007199254740993', 'Infinity', '-Infinity', '0.01', '0.000000001', 'say "hi", then\nnew line\r\nand tab\t', '\\xc328', '9999-12-31', '12:34:56.5', '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59.999999+00', '123e4567-e89b-12d3-a456-426614174000', '{"a": [1, "x,y"], "b": null, "q": "\\""}'],
-  ['f', '-1', '-9007199254740993', '-0', '-0', '-0.01', '-0.000000001', 'ünïcødé 日本語 🎉 ‮', '\\xdeadbeef', '1969-12-31', '00:00:00.000001', '1969-12-31 23:59:59.999999', '1969-12-31 23:59:59.999999+00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '"just a string"'],
-  ['t', '42', '1', '0.1', '5e-324', '12345678.90', '1.5', '""', '\\x22', '1900-02-28', '06:00:00', '1900-03-01 12:30:45.123456', '2024-06-30 23:00:00+05:30', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'null'],
-  ['f', '7', '-42', '1e-10', '1.7976931348623157e+308', '-0.50', '42', 'a,b,"c"', '\\x0a0d2c22', '2000-02-29', '23:00:00', '1960-06-01 00:00:00.5', '1960-06-01 00:00:00.5-08', '6ba7b811-9dad-11d1-80b4-00c04fd430c8', '{"nested": {"deep": [true, false, null]}}'],
+  [
+    't',
+    '-2147483648',
+    '9223372036854775807',
+    '3.4028235e+38',
+    'NaN',
+    '-99999999.99',
+    '99999999999999999999999999999.999999999',
+    'plain',
+    '\\x00ff10',
+    '1970-01-01',
+    '00:00:00',
+    '1970-01-01 00:00:00',
+    '1970-01-01 00:00:00+00',
+    '00000000-0000-0000-0000-000000000000',
+    '{}',
+  ],
+  [
+    'f',
+    '2147483647',
+    '-9223372036854775808',
+    '-1.5e-45',
+    'Infinity',
+    '0.00',
+    '-99999999999999999999999999999.999999999',
+    '',
+    '\\x',
+    '0001-01-01',
+    '23:59:59.999999',
+    '0001-01-01 00:00:00',
+    '0001-01-01 00:00:00+00',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    '[]',
+  ],
+  [
+    't',
+    '0',
+    '9007199254740993',
+    'Infinity',
+    '-Infinity',
+    '0.01',
+    '0.000000001',
+    'say "hi", then\nnew line\r\nand tab\t',
+    '\\xc328',
+    '9999-12-31',
+    '12:34:56.5',
+    '9999-12-31 23:59:59.999999',
+    '9999-12-31 23:59:59.999999+00',
+    '123e4567-e89b-12d3-a456-426614174000',
+    '{"a": [1, "x,y"], "b": null, "q": "\\""}',
+  ],
+  [
+    'f',
+    '-1',
+    '-9007199254740993',
+    '-0',
+    '-0',
+    '-0.01',
+    '-0.000000001',
+    'ünïcødé 日本語 🎉 ‮',
+    '\\xdeadbeef',
+    '1969-12-31',
+    '00:00:00.000001',
+    '1969-12-31 23:59:59.999999',
+    '1969-12-31 23:59:59.999999+00',
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    '"just a string"',
+  ],
+  [
+    't',
+    '42',
+    '1',
+    '0.1',
+    '5e-324',
+    '12345678.90',
+    '1.5',
+    '""',
+    '\\x22',
+    '1900-02-28',
+    '06:00:00',
+    '1900-03-01 12:30:45.123456',
+    '2024-06-30 23:00:00+05:30',
+    '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+    'null',
+  ],
+  [
+    'f',
+    '7',
+    '-42',
+    '1e-10',
+    '1.7976931348623157e+308',
+    '-0.50',
+    '42',
+    'a,b,"c"',
+    '\\x0a0d2c22',
+    '2000-02-29',
+    '23:00:00',
+    '1960-06-01 00:00:00.5',
+    '1960-06-01 00:00:00.5-08',
+    '6ba7b811-9dad-11d1-80b4-00c04fd430c8',
+    '{"nested": {"deep": [true, false, null]}}',
+  ],
   [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null],
 ];
 
@@ -77,7 +178,11 @@ export function rowsBetween(from: number, to: number): Row[] {
 }
 
 /** Stages rows as one chunk file in `dir`. */
-export async function stageChunk(dir: string, index: number, rows: readonly Row[]): Promise<StagedChunk> {
+export async function stageChunk(
+  dir: string,
+  index: number,
+  rows: readonly (readonly (string | null)[])[],
+): Promise<StagedChunk> {
   const file = path.join(dir, `chunk-${index}-${Math.random().toString(36).slice(2)}.csv`);
   const text = rows.map((row) => encodeStageRow(row)).join('');
   await fs.writeFile(file, text);
@@ -86,14 +191,16 @@ export async function stageChunk(dir: string, index: number, rows: readonly Row[
 
 /** Microseconds since the epoch of canonical timestamp text (with or without an offset). */
 export function textMicros(text: string): bigint {
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([+-])(\d{2})(?::(\d{2}))?)?$/.exec(text);
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([+-])(\d{2})(?::(\d{2}))?)?$/.exec(text);
   if (!match) throw new Error(`bad timestamp text ${text}`);
   const [, y, mo, d, h, mi, s, frac, sign, oh, om] = match;
   const date = new Date(0);
   date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   date.setUTCHours(Number(h), Number(mi), Number(s), 0);
   let micros = BigInt(date.getTime()) * 1000n + BigInt((frac ?? '').padEnd(6, '0'));
-  if (sign) micros -= BigInt((sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60)) * 1_000_000n;
+  if (sign)
+    micros -= BigInt((sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60)) * 1_000_000n;
   return micros;
 }
 

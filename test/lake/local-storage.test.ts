@@ -29,7 +29,9 @@ describe('LocalStorage', () => {
   });
 
   it('lets exactly one of many simultaneous creators win', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => storage.putNew('race/v2.json', `writer ${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => storage.putNew('race/v2.json', `writer ${i}`)),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await fs.readdir(path.join(root, 'race'))).toEqual(['v2.json']);
   });
@@ -42,7 +44,9 @@ describe('LocalStorage', () => {
     expect(await storage.size('data/x.parquet')).toBe(5);
     const again = await storage.tempFileFor('data/x.parquet');
     await fs.writeFile(again, 'other');
-    await expect(storage.putFile('data/x.parquet', again)).rejects.toMatchObject({ code: 'DESTINATION_WRITE' });
+    await expect(storage.putFile('data/x.parquet', again)).rejects.toMatchObject({
+      code: 'DESTINATION_WRITE',
+    });
     expect((await storage.read('data/x.parquet')).toString()).toBe('bytes');
   });
 

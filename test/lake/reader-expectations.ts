@@ -88,7 +88,8 @@ export function expectedIcebirdRecord(row: Row): Record<string, unknown> {
     else if (type.kind === 'decimal') value = Number(unscaled(text, type.scale)) * 10 ** -type.scale;
     else if (type.kind === 'binary') value = new TextDecoder().decode(textBytes(text));
     else if (type.kind === 'date') value = new Date(textDays(text) * 86_400_000);
-    else if (type.kind === 'timestamp' || type.kind === 'timestamptz') value = new Date(Number(textMicros(text) / 1000n));
+    else if (type.kind === 'timestamp' || type.kind === 'timestamptz')
+      value = new Date(Number(textMicros(text) / 1000n));
     else value = expectedDuckdbRow(row)[i];
     record[column.name] = value;
   });

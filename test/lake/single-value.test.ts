@@ -56,17 +56,20 @@ describe('temporal bounds agree with DuckDB', () => {
     [
       'timestamptz',
       '8',
-      ["TIMESTAMPTZ '0001-03-15 10:00:00.25+00' - INTERVAL 88 YEAR", "TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'"],
+      [
+        "TIMESTAMPTZ '0001-03-15 10:00:00.25+00' - INTERVAL 88 YEAR",
+        "TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'",
+      ],
       (v) => `epoch_us(${v})`,
     ],
   ];
 
   it.each(cases)('%s', async (type, width, values, toInteger) => {
     const { min, max } = await statsText(values);
-    const [[low, high]] = (await db.query(`SELECT ${toInteger(values[0]!)}, ${toInteger(values[1]!)}`)).rows as [
-      [bigint | number, bigint | number],
-    ];
-    const read = (bytes: Buffer | null) => (width === '4' ? BigInt(bytes!.readInt32LE()) : bytes!.readBigInt64LE());
+    const [[low, high]] = (await db.query(`SELECT ${toInteger(values[0]!)}, ${toInteger(values[1]!)}`))
+      .rows as [[bigint | number, bigint | number]];
+    const read = (bytes: Buffer | null) =>
+      width === '4' ? BigInt(bytes!.readInt32LE()) : bytes!.readBigInt64LE();
     expect([read(serializeBound(type, min, 'lower')), read(serializeBound(type, max, 'upper'))]).toEqual([
       BigInt(low),
       BigInt(high),
@@ -77,7 +80,9 @@ describe('temporal bounds agree with DuckDB', () => {
 describe('spec byte layouts', () => {
   it('serializes integers, booleans and floats little-endian', () => {
     expect(serializeBound('int', '-2', 'lower')).toEqual(Buffer.from([0xfe, 0xff, 0xff, 0xff]));
-    expect(serializeBound('long', '9223372036854775807', 'upper')!.readBigInt64LE()).toBe(9223372036854775807n);
+    expect(serializeBound('long', '9223372036854775807', 'upper')!.readBigInt64LE()).toBe(
+      9223372036854775807n,
+    );
     expect(serializeBound('boolean', 'true', 'upper')).toEqual(Buffer.from([1]));
     expect(serializeBound('double', '-inf', 'lower')!.readDoubleLE()).toBe(-Infinity);
     expect(serializeBound('float', '0.1', 'lower')!.readFloatLE()).toBe(Math.fround(0.1));
@@ -103,13 +108,17 @@ describe('spec byte layouts', () => {
     expect(serializeBound('string', 'a'.repeat(20), 'lower')!.toString()).toBe('a'.repeat(16));
     expect(serializeBound('string', 'a'.repeat(20), 'upper')!.toString()).toBe(`${'a'.repeat(15)}b`);
     expect(serializeBound('string', '日'.repeat(20), 'upper')!.toString()).toBe(`${'日'.repeat(15)}旦`);
-    expect(serializeBound('string', `${'a'.repeat(15)}\u{10ffff}x`, 'upper')!.toString()).toBe(`${'a'.repeat(14)}b`);
+    expect(serializeBound('string', `${'a'.repeat(15)}\u{10ffff}x`, 'upper')!.toString()).toBe(
+      `${'a'.repeat(14)}b`,
+    );
     expect(serializeBound('string', '\u{10ffff}'.repeat(17), 'upper')).toBeNull();
   });
 
   it('truncates long binary values to 16 bytes, rounding the upper bound up', () => {
     expect(serializeBound('binary', 'DEAD', 'upper')).toEqual(Buffer.from([0xde, 0xad]));
-    expect(serializeBound('binary', '00'.repeat(17), 'upper')).toEqual(Buffer.from([...Array(15).fill(0), 1]));
+    expect(serializeBound('binary', '00'.repeat(17), 'upper')).toEqual(
+      Buffer.from([...Array(15).fill(0), 1]),
+    );
     expect(serializeBound('binary', 'ff'.repeat(17), 'upper')).toBeNull();
   });
 

@@ -16,6 +16,7 @@ import {
   tableFingerprint,
   tableRowHashes,
 } from '../../src/verify/fingerprint-queries.js';
+import { compareTable } from '../../src/verify/compare-tables.js';
 import { diffRowHashes } from '../../src/verify/row-diff.js';
 import { fingerprintSql, type TableFingerprint, type TableRef } from '../../src/verify/row-hash.js';
 import { sqliteFingerprint, sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
@@ -152,6 +153,27 @@ describe.skipIf(!up)('row fingerprints across PostgreSQL, DuckDB and SQLite', ()
       await duck.run('ROLLBACK');
     }
     expect(await duckPrint()).toEqual(pgPrint);
+  });
+
+  it('compareTable reports equal tables, and names the keys when they differ', async () => {
+    const source = { dialect: 'postgres' as const, run: pgRows(client) };
+    const lake = { dialect: 'duckdb' as const, run: duckdbRows(duck) };
+    const table = { ...TABLE, columns: ALL_TYPES_COLUMNS, primaryKey: KEY };
+    expect(await compareTable(source, lake, table)).toEqual({
+      table: 'public.all_types',
+      source: pgPrint,
+      destination: pgPrint,
+      equal: true,
+    });
+    await duck.run('BEGIN');
+    try {
+      await duck.run(`UPDATE public.all_types SET qty = qty + 1 WHERE id = 8`);
+      const result = await compareTable(source, lake, table);
+      expect(result.equal).toBe(false);
+      expect(result.diff).toEqual({ missing: [], extra: [], changed: ['8'] });
+    } finally {
+      await duck.run('ROLLBACK');
+    }
   });
 
   it('a duplicated row, a missing row and an extra row change the fingerprint and are named', async () => {

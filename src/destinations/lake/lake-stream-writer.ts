@@ -48,17 +48,23 @@ export class LakeStreamWriter implements StreamWriter {
     private readonly plan: LakeStreamPlan,
   ) {
     const fieldIds = new Map(plan.schema.schema.fields.map((field) => [field.name, field.id]));
-    this.columns = plan.stream.columns.map((column) => ({
-      parquetName: avroCompatibleName(column.name),
-      fieldId: fieldIds.get(column.name) ?? 0,
-      type: column.type,
-      label: column.name,
-    }));
+    this.columns = plan.stream.columns.map((column) => {
+      const fieldId = fieldIds.get(column.name);
+      if (fieldId === undefined) {
+        throw new SluiceError('DESTINATION_WRITE', `column ${JSON.stringify(column.name)} has no field id`, {
+          hint: 'the planned schema does not cover the stream; this is a bug in Sluice',
+        });
+      }
+      return { parquetName: avroCompatibleName(column.name), fieldId, type: column.type, label: column.name };
+    });
   }
 
   async write(chunk: StagedChunk): Promise<void> {
     this.assertOpen('write');
-    const key = dataFileKey(this.plan.ident, `${String(chunk.index).padStart(5, '0')}-${randomUUID()}.parquet`);
+    const key = dataFileKey(
+      this.plan.ident,
+      `${String(chunk.index).padStart(5, '0')}-${randomUUID()}.parquet`,
+    );
     const temp = await this.storage.tempFileFor(key);
     let result;
     try {
@@ -72,14 +78,19 @@ export class LakeStreamWriter implements StreamWriter {
       throw new SluiceError(
         'DESTINATION_WRITE',
         `${qualifiedName(this.plan.ident)} chunk ${chunk.index}: staged ${chunk.rows} rows but the Parquet file holds ${result.rows}`,
-        { hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it' },
+        {
+          hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it',
+        },
       );
     }
     if (result.rows === 0) {
       await fs.rm(temp, { force: true });
     } else {
       await this.storage.putFile(key, temp);
-      this.written.push({ key, file: dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields) });
+      this.written.push({
+        key,
+        file: dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields),
+      });
     }
     await fs.rm(chunk.path, { force: true });
   }
@@ -114,9 +125,13 @@ export class LakeStreamWriter implements StreamWriter {
 
   private assertOpen(action: string): void {
     if (this.state !== 'open') {
-      throw new SluiceError('USAGE', `cannot ${action}: the stream writer for ${qualifiedName(this.plan.ident)} is ${this.state}`, {
-        hint: 'open a new stream for another commit',
-      });
+      throw new SluiceError(
+        'USAGE',
+        `cannot ${action}: the stream writer for ${qualifiedName(this.plan.ident)} is ${this.state}`,
+        {
+          hint: 'open a new stream for another commit',
+        },
+      );
     }
   }
 }

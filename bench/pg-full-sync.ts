@@ -1,0 +1,145 @@
+/**
+ * pg-full-sync: a full sync of one 10-million-row PostgreSQL table into the lake, against the
+ * physical limit of getting those rows out of PostgreSQL at all — `psql` running
+ * `COPY (SELECT * FROM t) TO STDOUT` into /dev/null. The server is an embedded PostgreSQL (so the
+ * benchmark is the same on every machine); the table is built in-database and vacuumed first so
+ * neither side pays for hint bits. Both sides run twice; the best run counts. `BENCH_ROWS`
+ * shrinks the table for a quick check.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { SyncReport } from '../src/sync/sync-report.js';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgresServer,
+} from '../examples/marketplace/embedded-server.js';
+import type { Benchmark, BenchmarkResult } from './benchmark.js';
+import { bestOf, timeCommand, type TimedRun } from './measure.js';
+
+const NAME = 'pg-full-sync';
+const DATABASE = 'bench';
+const RUNS = 2;
+const NODE = path.resolve('node_modules/.bin/node');
+const SLUICE = path.resolve('bin/sluice.js');
+
+function rowCount(): number {
+  const text = process.env.BENCH_ROWS;
+  const rows = text === undefined ? 10_000_000 : Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(rows) || rows < 1)
+    throw new Error(`BENCH_ROWS must be a positive integer, not ${text}`);
+  return rows;
+}
+
+/** Six columns of the common types, filled in one transaction (no WAL at wal_level=minimal). */
+async function createTable(server: EmbeddedPostgresServer, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url(DATABASE) });
+  await client.connect();
+  try {
+    await client.query(`
+      BEGIN;
+      CREATE TABLE public.t (
+        id bigint NOT NULL, quantity integer NOT NULL, price numeric(12,2) NOT NULL,
+        label text NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL);
+      INSERT INTO public.t
+      SELECT g, (g * 7919 % 100003)::int, ((g * 104729 % 10000000) / 100.0)::numeric(12,2),
+             'item-' || (g % 100000) || CASE WHEN g % 10 = 0 THEN ' (special offer)' ELSE '' END,
+             timestamptz '2020-01-01 00:00:00+00' + g * interval '1.5 seconds', g % 3 = 0
+      FROM generate_series(1::bigint, ${rows}) g;
+      ALTER TABLE public.t ADD PRIMARY KEY (id);
+      COMMIT;`);
+    await client.query('VACUUM ANALYZE public.t');
+  } finally {
+    await client.end();
+  }
+}
+
+function limitRun(server: EmbeddedPostgresServer): Promise<TimedRun> {
+  return timeCommand('psql', ['-X', '-q', '-c', 'COPY (SELECT * FROM t) TO STDOUT'], {
+    env: server.env(DATABASE),
+    discardStdout: true,
+  });
+}
+
+/** One Sluice run into a fresh lake, with its own control database so nothing touches the checkout. */
+async function sluiceRun(server: EmbeddedPostgresServer, workDir: string, run: number): Promise<TimedRun> {
+  const dir = path.join(workDir, `run-${run}`);
+  return timeCommand(NODE, [
+    SLUICE,
+    'sync',
+    '--from',
+    server.url(DATABASE),
+    '--to',
+    `lake:${path.join(dir, 'lake')}`,
+    '--tables',
+    'public.t',
+    '--control',
+    `sqlite:${path.join(dir, 'control.db')}`,
+    '--json',
+  ]);
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ').slice(0, 300);
+}
+
+/** Reads the run's SyncReport, or explains why the run does not count. */
+function parseReport(run: TimedRun, rows: number): SyncReport | string {
+  if (run.code !== 0) return `sluice exited ${run.code}: ${tail(run.stderr || run.stdout)}`;
+  let report: SyncReport;
+  try {
+    report = JSON.parse(run.stdout) as SyncReport;
+  } catch {
+    return `sluice printed no JSON report: ${tail(run.stdout)}`;
+  }
+  if (report.status !== 'succeeded') return `sync ${report.status}: ${report.streams[0]?.error ?? ''}`;
+  if (report.rowsWritten !== rows) return `sync wrote ${report.rowsWritten} rows, expected ${rows}`;
+  return report;
+}
+
+async function measure(): Promise<BenchmarkResult> {
+  const rows = rowCount();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const server = await startEmbeddedPostgres({ databases: [DATABASE] });
+  try {
+    await createTable(server, rows);
+    const limit = await bestOf(RUNS, () => limitRun(server));
+    const limitSeconds = limit.code === 0 ? limit.seconds : null;
+    const shape = `${rows.toLocaleString('en-US')} rows × 6 cols; limit: psql COPY … TO STDOUT > /dev/null`;
+
+    let best: { seconds: number; report: SyncReport } | undefined;
+    for (let run = 0; run < RUNS; run++) {
+      const timed = await sluiceRun(server, workDir, run);
+      const report = parseReport(timed, rows);
+      if (typeof report === 'string') {
+        return {
+          name: NAME,
+          sluiceSeconds: null,
+          limitSeconds,
+          ratio: null,
+          peakRssBytes: null,
+          note: report,
+          failed: true,
+        };
+      }
+      if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
+    }
+    if (!best) throw new Error('no Sluice run');
+    const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
+    return {
+      name: NAME,
+      sluiceSeconds: best.seconds,
+      limitSeconds,
+      ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
+      peakRssBytes: best.report.peakRssBytes,
+      note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; psql failed: ${tail(limit.stderr)}` : ''}`,
+      failed: limitSeconds === null,
+    };
+  } finally {
+    await server.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+export const pgFullSync: Benchmark = { name: NAME, run: measure };
