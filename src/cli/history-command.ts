@@ -8,7 +8,10 @@ export function registerHistory(program: Command): void {
     .description("list a lake table's snapshots, newest first")
     .argument('<table>', 'namespace.table, e.g. main.Track')
     .option('--json', 'print the snapshots as JSON')
-    .addHelpText('after', '\nEvery sync commits one snapshot; older ones stay readable.\n\nExample:\n  sluice history main.Track --lake ./lake')
+    .addHelpText(
+      'after',
+      '\nEvery sync commits one snapshot; older ones stay readable.\n\nExample:\n  sluice history main.Track --lake ./lake',
+    )
     .action(async (table: string, flags: { lake?: string; json?: boolean }, command: Command) => {
       const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
       const history = (await LakeCatalog.open(root).history(parseTableName(table))).reverse();

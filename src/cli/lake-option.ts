@@ -5,7 +5,10 @@ import { projectLakeUrl } from './project-syncs.js';
 
 /** Adds `--lake <dir>` to a command that reads a lake. */
 export function withLakeOption(command: Command): Command {
-  return command.option('--lake <dir>', 'lake root directory (default: the one lake: connection in the project file)');
+  return command.option(
+    '--lake <dir>',
+    'lake root directory (default: the one lake: connection in the project file)',
+  );
 }
 
 /**

@@ -9,7 +9,11 @@ export function printJson(value: unknown): void {
 }
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value;
+  return typeof value === 'bigint'
+    ? Number.isSafeInteger(Number(value))
+      ? Number(value)
+      : value.toString()
+    : value;
 }
 
 /** Renders any cell value as display text. */

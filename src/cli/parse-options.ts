@@ -1,7 +1,11 @@
 import { SluiceError } from '../core/errors.js';
 
 /** Parses a `--name <value>` that must be one of `allowed`, with a usage error naming them. */
-export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new SluiceError('USAGE', `${flag} must be one of ${allowed.join(', ')} (got "${value}")`, {

@@ -33,7 +33,8 @@ Examples:
     register(program);
   }
   // Every subcommand inherits the usage-error handling.
-  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const command of program.commands)
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
 

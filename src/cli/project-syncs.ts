@@ -34,7 +34,8 @@ function projectUrl(project: Project, connection: string): string {
   const url = project.connections[connection]?.url;
   if (url === undefined) throw new SluiceError('CONFIG', `connection ${connection} is not defined`);
   const local = /^(lake|sqlite):(?!\/\/)(.+)$/.exec(url);
-  if (!local || local[2] === undefined || local[2].startsWith('s3://') || path.isAbsolute(local[2])) return url;
+  if (!local || local[2] === undefined || local[2].startsWith('s3://') || path.isAbsolute(local[2]))
+    return url;
   return `${local[1]}:${path.resolve(project.dir, local[2])}`;
 }
 

@@ -19,13 +19,17 @@ Examples:
   sluice query --lake ./lake "SELECT count(*) FROM main.Track"
   sluice query --lake ./lake --format csv "SELECT * FROM public.orders LIMIT 10"`,
     )
-    .action(async (sql: string, flags: { lake?: string; format: string; json?: boolean }, command: Command) => {
-      const format = flags.json ? 'json' : oneOf('--format', flags.format, ['table', 'csv', 'json'] as const);
-      const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
-      const result = await queryLake(root, sql);
-      if (format === 'json') {
-        printJson(result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
-      } else if (format === 'csv') printCsv(result.columns, result.rows);
-      else printTable(result.columns, result.rows);
-    });
+    .action(
+      async (sql: string, flags: { lake?: string; format: string; json?: boolean }, command: Command) => {
+        const format = flags.json
+          ? 'json'
+          : oneOf('--format', flags.format, ['table', 'csv', 'json'] as const);
+        const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
+        const result = await queryLake(root, sql);
+        if (format === 'json') {
+          printJson(result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
+        } else if (format === 'csv') printCsv(result.columns, result.rows);
+        else printTable(result.columns, result.rows);
+      },
+    );
 }

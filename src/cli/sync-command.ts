@@ -32,8 +32,14 @@ export function registerSync(program: Command): void {
     .option('--mode <mode>', 'full | incremental | cdc (today: full)')
     .option('--cursor <column>', 'cursor column for incremental mode')
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
-    .option('--disposition <how>', 'replace | append | merge (default: replace for full mode; today: replace, append)')
-    .option('--control <url>', 'control database: sqlite:<file> | postgres://… (default sqlite:.sluice/control.db)')
+    .option(
+      '--disposition <how>',
+      'replace | append | merge (default: replace for full mode; today: replace, append)',
+    )
+    .option(
+      '--control <url>',
+      'control database: sqlite:<file> | postgres://… (default sqlite:.sluice/control.db)',
+    )
     .option('--json', 'print the run report as JSON on stdout')
     .addHelpText(
       'after',
@@ -60,7 +66,11 @@ Examples:
     });
 }
 
-async function resolveRequests(name: string | undefined, flags: SyncFlags, configPath: string): Promise<SyncRequest[]> {
+async function resolveRequests(
+  name: string | undefined,
+  flags: SyncFlags,
+  configPath: string,
+): Promise<SyncRequest[]> {
   const adHoc = flags.from !== undefined || flags.to !== undefined;
   if (!adHoc) return projectSyncRequests(configPath, name, flags.control);
   if (flags.from === undefined || flags.to === undefined) {

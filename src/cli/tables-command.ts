@@ -21,7 +21,13 @@ export function registerTables(program: Command): void {
       }
       printTable(
         ['table', 'rows', 'files', 'bytes', 'snapshot'],
-        tables.map((t) => [`${t.namespace}.${t.name}`, t.totalRecords, t.dataFiles, formatBytes(t.totalBytes), t.snapshotId ?? '-']),
+        tables.map((t) => [
+          `${t.namespace}.${t.name}`,
+          t.totalRecords,
+          t.dataFiles,
+          formatBytes(t.totalBytes),
+          t.snapshotId ?? '-',
+        ]),
       );
     });
 }

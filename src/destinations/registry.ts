@@ -29,7 +29,11 @@ export function destinationForUrl(url: string): Destination {
       hint: `they arrive with the lake-tables issue; supported today: ${ACCEPTED}`,
     });
   }
-  throw new SluiceError('USAGE', `unknown destination: ${url.includes('@') ? '(a URL with credentials)' : url}`, {
-    hint: `destinations are written as ${ACCEPTED} (duckdb:<file> and postgres://… come later)`,
-  });
+  throw new SluiceError(
+    'USAGE',
+    `unknown destination: ${url.includes('@') ? '(a URL with credentials)' : url}`,
+    {
+      hint: `destinations are written as ${ACCEPTED} (duckdb:<file> and postgres://… come later)`,
+    },
+  );
 }

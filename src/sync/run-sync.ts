@@ -136,7 +136,9 @@ async function syncStream(
       throw new SluiceError(
         'VERIFY_MISMATCH',
         `${name}: read ${rowsRead} rows but the commit holds ${result.rowsWritten}`,
-        { hint: 'this is a bug in Sluice; the snapshot is in history and can be inspected with `sluice history`' },
+        {
+          hint: 'this is a bug in Sluice; the snapshot is in history and can be inspected with `sluice history`',
+        },
       );
     }
     progress('done', rowsRead, bytesRead);

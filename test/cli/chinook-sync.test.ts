@@ -39,10 +39,23 @@ async function discover(url: string): Promise<StreamSchema[]> {
 
 /** Syncs with the CLI and checks `sluice tables --json` against the expected counts. */
 async function syncAndList(from: string, lake: string, expected: Record<string, number>): Promise<void> {
-  const sync = await runCli(['sync', '--from', from, '--to', `lake:${lake}`, '--all', '--json', '--control', `sqlite:${dir}/control.db`]);
+  const sync = await runCli([
+    'sync',
+    '--from',
+    from,
+    '--to',
+    `lake:${lake}`,
+    '--all',
+    '--json',
+    '--control',
+    `sqlite:${dir}/control.db`,
+  ]);
   expect(sync.stderr).toBe('');
   expect(sync.code).toBe(0);
-  const report = JSON.parse(sync.stdout) as { status: string; streams: { stream: string; rowsWritten: number }[] };
+  const report = JSON.parse(sync.stdout) as {
+    status: string;
+    streams: { stream: string; rowsWritten: number }[];
+  };
   expect(report.status).toBe('succeeded');
   expect(report.streams).toHaveLength(11);
 
@@ -96,7 +109,9 @@ describe('Chinook from SQLite into the lake', () => {
     const copy = new DatabaseSync(':memory:');
     try {
       copy.exec(`ATTACH '${CHINOOK_SQLITE}' AS src; CREATE TABLE main.Genre AS SELECT * FROM src.Genre;`);
-      copy.exec(`UPDATE Genre SET Name = Name || '!' WHERE GenreId = 3; DELETE FROM Genre WHERE GenreId = 5;`);
+      copy.exec(
+        `UPDATE Genre SET Name = Name || '!' WHERE GenreId = 3; DELETE FROM Genre WHERE GenreId = 5;`,
+      );
       const diffs = await diffAgainstLake(lake, streams, async (stream, columns) =>
         sqliteRowHashes(copy, { namespace: 'main', name: stream.name }, columns, stream.primaryKey),
       );
@@ -122,7 +137,9 @@ describe.skipIf(!pgUp)('Chinook from PostgreSQL into the lake', () => {
   it('syncs all 11 tables with the source counts and identical content', async () => {
     const lake = path.join(dir, 'pg-lake');
     const url = `${db.url}?schema=public`;
-    const expected = Object.fromEntries(Object.entries(CHINOOK_TABLES).map(([name, t]) => [`public.${name}`, t.rows]));
+    const expected = Object.fromEntries(
+      Object.entries(CHINOOK_TABLES).map(([name, t]) => [`public.${name}`, t.rows]),
+    );
     await syncAndList(url, lake, expected);
 
     const streams = await discover(url);
@@ -131,7 +148,13 @@ describe.skipIf(!pgUp)('Chinook from PostgreSQL into the lake', () => {
     try {
       expectIdentical(
         await diffAgainstLake(lake, streams, (stream, columns) =>
-          tableRowHashes('postgres', pgRows(client), { namespace: 'public', name: stream.name }, columns, stream.primaryKey),
+          tableRowHashes(
+            'postgres',
+            pgRows(client),
+            { namespace: 'public', name: stream.name },
+            columns,
+            stream.primaryKey,
+          ),
         ),
       );
     } finally {

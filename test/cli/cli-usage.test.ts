@@ -13,19 +13,25 @@ afterAll(async () => {
 });
 
 describe('sluice CLI: help and usage errors', () => {
-  it.each([[], ['init'], ['sync'], ['query'], ['tables'], ['history']])('--help works for %j', async (...cmd) => {
-    const result = await runCli([...cmd, '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: sluice');
-    if (cmd.length > 0) expect(result.stdout).toContain('Example');
-  });
+  it.each([[], ['init'], ['sync'], ['query'], ['tables'], ['history']])(
+    '--help works for %j',
+    async (...cmd) => {
+      const result = await runCli([...cmd, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: sluice');
+      if (cmd.length > 0) expect(result.stdout).toContain('Example');
+    },
+  );
 
   it('exits 2 with one clear line and a hint on usage errors', async () => {
     const cases: [string[], RegExp][] = [
       [['bogus'], /unknown command/],
       [['sync', '--from', 'sqlite:x.db'], /--to is missing/],
       [['sync', '--from', 'sqlite:x.db', '--to', 'lake:/tmp/x'], /say which tables/],
-      [['sync', '--from', 'sqlite:x.db', '--to', 'lake:/tmp/x', '--all', '--mode', 'fast'], /--mode must be one of/],
+      [
+        ['sync', '--from', 'sqlite:x.db', '--to', 'lake:/tmp/x', '--all', '--mode', 'fast'],
+        /--mode must be one of/,
+      ],
       [['sync', '--from', 'ftp://host/x', '--to', 'lake:/tmp/x', '--all'], /unrecognised source URL/i],
       [['query', 'SELECT 1'], /--lake is missing/],
       [['history', 'nodot', '--lake', '/tmp'], /not a namespace\.table/],
@@ -65,7 +71,15 @@ describe('sluice CLI: help and usage errors', () => {
     expect(result.stderr).toMatch(/cannot reach|connect/i);
     expect(result.stderr + result.stdout).not.toContain('s3cr3t-pw');
     const debug = await runCli(
-      ['sync', '--from', 'postgres://app:s3cr3t-pw@127.0.0.1:1/shop', '--to', `lake:${dir}/l`, '--all', '--debug'],
+      [
+        'sync',
+        '--from',
+        'postgres://app:s3cr3t-pw@127.0.0.1:1/shop',
+        '--to',
+        `lake:${dir}/l`,
+        '--all',
+        '--debug',
+      ],
       { cwd: dir },
     );
     expect(debug.stderr + debug.stdout).not.toContain('s3cr3t-pw');

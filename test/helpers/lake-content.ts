@@ -13,7 +13,10 @@ import type { RowDiff, RowHash } from '../../src/verify/row-diff.js';
 import { diffRowHashes } from '../../src/verify/row-diff.js';
 
 /** Hashes of every row of one source table. */
-export type SourceRowHashes = (stream: StreamSchema, columns: readonly CanonicalColumn[]) => Promise<RowHash[]>;
+export type SourceRowHashes = (
+  stream: StreamSchema,
+  columns: readonly CanonicalColumn[],
+) => Promise<RowHash[]>;
 
 /** The per-table differences between the source streams and the lake (empty diffs when equal). */
 export async function diffAgainstLake(

@@ -15,10 +15,9 @@ const available = [stream('public', 'orders'), stream('public', 'Album'), stream
 describe('selectStreams', () => {
   it('returns everything for all, and picks by qualified or case-insensitive name', () => {
     expect(selectStreams(available, 'all')).toHaveLength(3);
-    expect(selectStreams(available, ['sales.orders', 'album']).map((s) => `${s.namespace}.${s.name}`)).toEqual([
-      'sales.orders',
-      'public.Album',
-    ]);
+    expect(
+      selectStreams(available, ['sales.orders', 'album']).map((s) => `${s.namespace}.${s.name}`),
+    ).toEqual(['sales.orders', 'public.Album']);
   });
 
   it('rejects an ambiguous name with the candidates', () => {
