@@ -1,14 +1,17 @@
 /**
  * The demo's content check: every table fingerprinted twice, independently — by PostgreSQL over
  * the source rows and by DuckDB over the lake's current snapshot — with the canonical row
- * rendering of src/verify. Equal fingerprints mean equal multisets of rows.
+ * rendering of src/verify. Equal fingerprints mean equal multisets of rows; when they differ,
+ * the differing keys are named.
  */
 import pg from 'pg';
 import type { StreamSchema } from '../../src/core/stream.js';
 import { openDuckDB } from '../../src/engine/duckdb.js';
 import { LakeCatalog } from '../../src/lake/lake-catalog.js';
 import { attachLake } from '../../src/lake/lake-query.js';
-import { pgRows, tableFingerprint } from '../../src/verify/fingerprint-queries.js';
+import { compareTable, type ComparisonSide } from '../../src/verify/compare-tables.js';
+import { pgRows } from '../../src/verify/fingerprint-queries.js';
+import type { RowDiff } from '../../src/verify/row-diff.js';
 import type { TableFingerprint } from '../../src/verify/row-hash.js';
 
 /** One table's comparison. */
@@ -21,6 +24,8 @@ export interface TableCheck {
   lake: TableFingerprint;
   /** True when rows and hash sums are equal. */
   equal: boolean;
+  /** The differing keys, when the table differs and has a primary key. */
+  diff?: RowDiff;
 }
 
 export async function compareSourceWithLake(
@@ -33,20 +38,19 @@ export async function compareSourceWithLake(
   const db = await openDuckDB();
   try {
     await attachLake(db, LakeCatalog.open(lakeRoot));
+    const source: ComparisonSide = { dialect: 'postgres', run: pgRows(client) };
+    const lake: ComparisonSide = { dialect: 'duckdb', run: (sql) => db.queryObjects(sql) };
     const checks: TableCheck[] = [];
     for (const stream of streams) {
-      const ref = { namespace: stream.namespace, name: stream.name };
-      // The two engines work at the same time: PostgreSQL on its side, DuckDB on the lake.
-      const [source, lake] = await Promise.all([
-        tableFingerprint('postgres', pgRows(client), ref, stream.columns),
-        tableFingerprint('duckdb', (sql) => db.queryObjects(sql), ref, stream.columns),
-      ]);
-      checks.push({
-        table: `${stream.namespace}.${stream.name}`,
-        source,
-        lake,
-        equal: source.rows === lake.rows && source.hashSum === lake.hashSum,
-      });
+      // compareTable runs both engines at the same time: PostgreSQL on its side, DuckDB on the lake.
+      const {
+        table,
+        source: sourcePrint,
+        destination,
+        equal,
+        diff,
+      } = await compareTable(source, lake, stream);
+      checks.push({ table, source: sourcePrint, lake: destination, equal, ...(diff ? { diff } : {}) });
     }
     return checks;
   } finally {
