@@ -8,9 +8,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { formatBytes, formatCount, formatDuration, printTable } from '../../src/cli/output.js';
-import { connectorForUrl } from '../../src/connectors/registry.js';
-import type { StreamSchema } from '../../src/core/stream.js';
 import { LakeCatalog } from '../../src/lake/lake-catalog.js';
+import { discoverSource } from '../../src/sync/discover-source.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { SyncReport } from '../../src/sync/sync-report.js';
 import { startEmbeddedPostgres } from './embedded-server.js';
@@ -84,21 +83,12 @@ async function sync(sourceUrl: string, title: string): Promise<SyncReport> {
 
 async function check(sourceUrl: string, title: string): Promise<TableCheck[]> {
   const step = performance.now();
-  const checks = await compareSourceWithLake(sourceUrl, LAKE, await discover(sourceUrl));
+  const checks = await compareSourceWithLake(sourceUrl, LAKE, await discoverSource(sourceUrl));
   const different = checks.filter((c) => !c.equal);
   say(
     `${title}: ${different.length === 0 ? `all ${checks.length} tables equal the source, row by row` : `DIFFERENT: ${different.map((c) => c.table).join(', ')}`} (${seconds(performance.now() - step)})`,
   );
   return checks;
-}
-
-async function discover(sourceUrl: string): Promise<StreamSchema[]> {
-  const connector = connectorForUrl(sourceUrl);
-  try {
-    return await connector.discover();
-  } finally {
-    await connector.close();
-  }
 }
 
 async function summarise(

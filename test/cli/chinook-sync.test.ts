@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorForUrl } from '../../src/connectors/registry.js';
 import { nodeSqlite } from '../../src/core/node-sqlite.js';
-import type { StreamSchema } from '../../src/core/stream.js';
+import { discoverSource } from '../../src/sync/discover-source.js';
 import { pgRows, tableRowHashes } from '../../src/verify/fingerprint-queries.js';
 import { sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
 import { CHINOOK_SQLITE, CHINOOK_TABLES, chinookSqliteName, loadChinook } from '../helpers/chinook.js';
@@ -27,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function discover(url: string): Promise<StreamSchema[]> {
-  const connector = connectorForUrl(url);
-  try {
-    return await connector.discover();
-  } finally {
-    await connector.close();
-  }
-}
 
 /** Syncs with the CLI and checks `sluice tables --json` against the expected counts. */
 async function syncAndList(from: string, lake: string, expected: Record<string, number>): Promise<void> {
@@ -88,7 +78,7 @@ describe('Chinook from SQLite into the lake', () => {
     );
     await syncAndList(`sqlite:${CHINOOK_SQLITE}`, lake, expected);
 
-    const streams = await discover(`sqlite:${CHINOOK_SQLITE}`);
+    const streams = await discoverSource(`sqlite:${CHINOOK_SQLITE}`);
     const { DatabaseSync } = nodeSqlite();
     const source = new DatabaseSync(CHINOOK_SQLITE, { readOnly: true });
     try {
@@ -104,7 +94,7 @@ describe('Chinook from SQLite into the lake', () => {
 
   it('a planted difference is found by the same comparison (the check can fail)', async () => {
     const lake = path.join(dir, 'sqlite-lake');
-    const streams = (await discover(`sqlite:${CHINOOK_SQLITE}`)).filter((s) => s.name === 'Genre');
+    const streams = (await discoverSource(`sqlite:${CHINOOK_SQLITE}`)).filter((s) => s.name === 'Genre');
     const { DatabaseSync } = nodeSqlite();
     const copy = new DatabaseSync(':memory:');
     try {
@@ -142,7 +132,7 @@ describe.skipIf(!pgUp)('Chinook from PostgreSQL into the lake', () => {
     );
     await syncAndList(url, lake, expected);
 
-    const streams = await discover(url);
+    const streams = await discoverSource(url);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
