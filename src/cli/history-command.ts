@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { LakeCatalog } from '../lake/lake-catalog.js';
+import type { LakeFlags } from './lake-catalog-option.js';
+import { notePathTables, withLake, withLakeOptions } from './lake-catalog-option.js';
+import { parseTableName } from './lake-option.js';
 import { printJson, printTable } from './output.js';
-import { parseTableName, resolveLakeRoot, withLakeOption } from './lake-option.js';
 
 export function registerHistory(program: Command): void {
-  withLakeOption(program.command('history'))
+  withLakeOptions(program.command('history'))
     .description("list a lake table's snapshots, newest first")
     .argument('<table>', 'namespace.table, e.g. main.Track')
     .option('--json', 'print the snapshots as JSON')
@@ -12,13 +13,17 @@ export function registerHistory(program: Command): void {
       'after',
       '\nEvery sync commits one snapshot; older ones stay readable.\n\nExample:\n  sluice history main.Track --lake ./lake',
     )
-    .action(async (table: string, flags: { lake?: string; json?: boolean }, command: Command) => {
-      const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
-      const history = (await LakeCatalog.open(root).history(parseTableName(table))).reverse();
+    .action(async (table: string, flags: LakeFlags & { json?: boolean }, command: Command) => {
+      const ident = parseTableName(table);
+      const { history, registered } = await withLake(flags, command, async (lake) => ({
+        history: (await lake.catalog.history(ident)).reverse(),
+        registered: (await lake.catalog.loadTable(ident)).registered,
+      }));
       if (flags.json) {
         printJson(history.map((h) => ({ ...h, committedAt: new Date(h.timestampMs).toISOString() })));
         return;
       }
+      notePathTables([{ ...ident, registered }]);
       printTable(
         ['snapshot', 'committed at', 'operation', 'added rows', 'total rows', 'run', ''],
         history.map((h) => [

@@ -1,10 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, reportError } from './exit-codes.js';
+import { registerCompact } from './compact-command.js';
+import { registerExpire } from './expire-command.js';
 import { registerHistory } from './history-command.js';
 import { registerInit } from './init-command.js';
+import { registerOrphans } from './orphans-command.js';
 import { registerQuery } from './query-command.js';
+import { registerRollback } from './rollback-command.js';
+import { registerRuns } from './runs-command.js';
 import { registerSync } from './sync-command.js';
 import { registerTables } from './tables-command.js';
+import { registerVerify } from './verify-command.js';
 
 /** Builds the `sluice` command tree. Each command lives in its own file and registers itself. */
 export function buildProgram(): Command {
@@ -27,9 +33,24 @@ Examples:
   sluice sync --from sqlite:Chinook.sqlite --to lake:./lake --all
   sluice tables --lake ./lake
   sluice query --lake ./lake "SELECT count(*) FROM main.Track"
-  sluice history main.Track --lake ./lake`,
+  sluice history main.Track --lake ./lake
+  sluice rollback main.Track --to <snapshot-id> --lake ./lake
+  sluice runs
+  sluice verify --from sqlite:Chinook.sqlite --to lake:./lake`,
   );
-  for (const register of [registerInit, registerSync, registerQuery, registerTables, registerHistory]) {
+  for (const register of [
+    registerInit,
+    registerSync,
+    registerQuery,
+    registerTables,
+    registerHistory,
+    registerRollback,
+    registerExpire,
+    registerCompact,
+    registerOrphans,
+    registerRuns,
+    registerVerify,
+  ]) {
     register(program);
   }
   // Every subcommand inherits the usage-error handling.

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { loadProject } from '../config/load-project.js';
-import type { Project } from '../config/resolve-project.js';
+import type { Project, ProjectS3Settings } from '../config/resolve-project.js';
 import { streamSettings } from '../config/resolve-project.js';
 import { SluiceError } from '../core/errors.js';
+import { lakeRootOf } from '../destinations/registry.js';
 import type { SyncRequest } from '../sync/sync-report.js';
 
 /** The sync requests of a project file: all its syncs, or the one named. */
@@ -23,6 +24,7 @@ export async function projectSyncRequests(
   return syncs.map((sync) => ({
     from: projectUrl(project, sync.from),
     to: projectUrl(project, sync.to),
+    ...s3Of(project, sync.to),
     tables: sync.tables,
     settingsFor: (namespace: string, table: string) => streamSettings(sync, namespace, table),
     control: controlOverride ?? project.control,
@@ -39,10 +41,38 @@ function projectUrl(project: Project, connection: string): string {
   return `${local[1]}:${path.resolve(project.dir, local[2])}`;
 }
 
-/** The lake root a project names, when it has exactly one `lake:` connection. */
-export async function projectLakeUrl(configPath: string): Promise<string | undefined> {
+/** The project's `s3:` settings of a connection, as a sync request's destination settings. */
+function s3Of(project: Project, connection: string): Pick<SyncRequest, 'destinationSettings'> {
+  const s3 = project.connections[connection]?.s3;
+  return s3 ? { destinationSettings: { s3 } } : {};
+}
+
+/** The lake a project names (its `lake:` URL and `s3:` settings), when it has exactly one `lake:` connection. */
+export async function projectLake(
+  configPath: string,
+): Promise<{ url: string; s3?: ProjectS3Settings } | undefined> {
   const project = await loadProject(configPath).catch(() => undefined);
   if (!project) return undefined;
   const lakes = Object.values(project.connections).filter((c) => c.url.startsWith('lake:'));
-  return lakes.length === 1 && lakes[0] ? projectUrl(project, lakes[0].name) : undefined;
+  const lake = lakes.length === 1 ? lakes[0] : undefined;
+  return lake && { url: projectUrl(project, lake.name), ...(lake.s3 && { s3: lake.s3 }) };
+}
+
+/**
+ * The project's control database when the project file has a `lake:` connection at `lakeRoot`
+ * (that lake's catalog lives there); undefined for any other lake or without a project file.
+ */
+export async function projectControlForLake(configPath: string, lakeRoot: string): Promise<string | undefined> {
+  const project = await loadProject(configPath).catch(() => undefined);
+  if (!project) return undefined;
+  const roots = Object.values(project.connections)
+    .filter((c) => c.url.startsWith('lake:'))
+    .flatMap((c) => {
+      try {
+        return [lakeRootOf(projectUrl(project, c.name))];
+      } catch {
+        return []; // a broken lake URL is reported by the commands that use it
+      }
+    });
+  return roots.includes(lakeRoot) ? project.control : undefined;
 }

@@ -1,31 +1,55 @@
 import type { Command } from 'commander';
 import { queryLake } from '../lake/lake-query.js';
+import { parseAsOf } from '../lake/time-travel.js';
+import type { LakeFlags } from './lake-catalog-option.js';
+import { resolveLake, withLakeOptions } from './lake-catalog-option.js';
 import { printCsv, printJson, printTable } from './output.js';
 import { oneOf } from './parse-options.js';
-import { resolveLakeRoot, withLakeOption } from './lake-option.js';
+import { lakeCacheDir, parseTableName } from './lake-option.js';
 
 export function registerQuery(program: Command): void {
-  withLakeOption(program.command('query'))
+  withLakeOptions(program.command('query'))
     .description("run DuckDB SQL over the lake's tables (named <namespace>.<table>)")
     .argument('<sql>', 'the query, in quotes')
     .option('--format <format>', 'table | csv | json', 'table')
     .option('--json', 'same as --format json')
+    .option(
+      '--as-of <point>',
+      'time travel: <snapshot-id> or <ISO instant> for every table, or <namespace.table>=<point> for one (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addHelpText(
       'after',
       `
 Each table is a view of its current snapshot; any DuckDB SQL works (joins, aggregates, COPY … TO).
+--as-of shows tables as they were: at an instant (tables that did not exist yet are absent), or at
+a snapshot id (the table that has it); \`sluice history <table>\` lists snapshot ids.
+A lake on S3 is read from local copies of its data files, cached in ~/.cache/sluice (SLUICE_CACHE_DIR).
 
 Examples:
   sluice query --lake ./lake "SELECT count(*) FROM main.Track"
-  sluice query --lake ./lake --format csv "SELECT * FROM public.orders LIMIT 10"`,
+  sluice query --lake ./lake --format csv "SELECT * FROM public.orders LIMIT 10"
+  sluice query --lake ./lake --as-of 2025-01-31T12:00:00Z "SELECT count(*) FROM main.Track"
+  sluice query --lake ./lake --as-of main.Track=4871616543190873 "SELECT count(*) FROM main.Track"
+  sluice query --lake "s3://my-lake/warehouse?region=eu-west-1" "SELECT count(*) FROM public.orders"`,
     )
     .action(
-      async (sql: string, flags: { lake?: string; format: string; json?: boolean }, command: Command) => {
+      async (
+        sql: string,
+        flags: LakeFlags & { format: string; json?: boolean; asOf: string[] },
+        command: Command,
+      ) => {
         const format = flags.json
           ? 'json'
           : oneOf('--format', flags.format, ['table', 'csv', 'json'] as const);
-        const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
-        const result = await queryLake(root, sql);
+        const asOf = flags.asOf.map((text) => parseAsOf(text, parseTableName));
+        const { location, control } = await resolveLake(flags, command);
+        const result = await queryLake(location, sql, {
+          copies: { cacheDir: lakeCacheDir() },
+          control,
+          asOf,
+        });
         if (format === 'json') {
           printJson(result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
         } else if (format === 'csv') printCsv(result.columns, result.rows);

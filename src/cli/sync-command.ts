@@ -4,7 +4,7 @@ import { runSync } from '../sync/run-sync.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatCount, formatDuration, info, printJson, printTable } from './output.js';
-import { commaList, oneOf } from './parse-options.js';
+import { commaList, oneOf, parseDuration } from './parse-options.js';
 import { projectSyncRequests } from './project-syncs.js';
 
 interface SyncFlags {
@@ -18,6 +18,7 @@ interface SyncFlags {
   disposition?: string;
   control?: string;
   json?: boolean;
+  wait?: string;
 }
 
 export function registerSync(program: Command): void {
@@ -26,7 +27,10 @@ export function registerSync(program: Command): void {
     .description('copy tables from a source into a destination as one atomic snapshot per table')
     .argument('[name]', 'a sync defined in the project file (default: all of them)')
     .option('--from <source>', 'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path>')
-    .option('--to <destination>', 'lake:<dir>')
+    .option(
+      '--to <destination>',
+      'lake:<dir> | lake:s3://bucket/prefix | duckdb:<file> | postgres://user:pass@host:port/db[?schema=s]',
+    )
     .option('--tables <list>', 'comma-separated tables, as name or namespace.name')
     .option('--all', 'every table of the source (schema)')
     .option('--mode <mode>', 'full | incremental | cdc (today: full)')
@@ -34,13 +38,17 @@ export function registerSync(program: Command): void {
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
       '--disposition <how>',
-      'replace | append | merge (default: replace for full mode; today: replace, append)',
+      'replace | append | merge (default: replace for full mode; merge: duckdb and postgres destinations)',
     )
     .option(
       '--control <url>',
       'control database: sqlite:<file> | postgres://… (default sqlite:.sluice/control.db)',
     )
     .option('--json', 'print the run report as JSON on stdout')
+    .option(
+      '--wait <duration>',
+      'when another run is syncing a table, wait up to this long for it (e.g. 30s, 10m); default: fail at once',
+    )
     .addHelpText(
       'after',
       `
@@ -54,10 +62,15 @@ Examples:
     )
     .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
       const globals = command.optsWithGlobals<{ config: string }>();
+      const waitMs = parseDuration('--wait', flags.wait);
       const requests = await resolveRequests(name, flags, globals.config);
       let failed = false;
       for (const request of requests) {
-        const report = await runSync({ ...request, ...(flags.json ? {} : { onProgress: printProgress }) });
+        const report = await runSync({
+          ...request,
+          ...(waitMs !== undefined && { lease: { waitMs } }),
+          ...(flags.json ? {} : { onProgress: printProgress }),
+        });
         if (flags.json) printJson(report);
         else printReport(report);
         failed ||= report.status === 'failed';
@@ -115,6 +128,7 @@ function printProgress(event: SyncProgress): void {
   else if (event.phase === 'chunk') info(`${event.stream}: ${amount}`);
   else if (event.phase === 'commit') info(`${event.stream}: committing ${formatCount(event.rows)} rows`);
   else if (event.phase === 'failed') info(`${event.stream}: FAILED after ${amount}`);
+  else if (event.phase === 'retry') info(`${event.stream}: ${event.message ?? 'retrying'}`);
 }
 
 function printReport(report: SyncReport): void {

@@ -1,24 +1,27 @@
 import type { Command } from 'commander';
-import { LakeCatalog } from '../lake/lake-catalog.js';
+import type { LakeFlags } from './lake-catalog-option.js';
+import { notePathTables, withLake, withLakeOptions } from './lake-catalog-option.js';
 import { formatBytes, info, printJson, printTable } from './output.js';
-import { resolveLakeRoot, withLakeOption } from './lake-option.js';
 
 export function registerTables(program: Command): void {
-  withLakeOption(program.command('tables'))
+  withLakeOptions(program.command('tables'))
     .description('list the lake tables with row counts, files, bytes and current snapshot')
     .option('--json', 'print the list as JSON')
     .addHelpText('after', '\nExample:\n  sluice tables --lake ./lake')
-    .action(async (flags: { lake?: string; json?: boolean }, command: Command) => {
-      const root = await resolveLakeRoot(flags.lake, command.optsWithGlobals<{ config: string }>().config);
-      const tables = await LakeCatalog.open(root).listTables();
+    .action(async (flags: LakeFlags & { json?: boolean }, command: Command) => {
+      const { tables, root } = await withLake(flags, command, async (lake) => ({
+        tables: await lake.catalog.listTables(),
+        root: lake.location,
+      }));
       if (flags.json) {
         printJson(tables.map((t) => ({ table: `${t.namespace}.${t.name}`, ...t })));
         return;
       }
       if (tables.length === 0) {
-        info(`no tables in ${root} (sync some with \`sluice sync --to lake:${root} …\`)`);
+        info(`no tables in ${root.url} (sync some with \`sluice sync --to lake:${root.url} …\`)`);
         return;
       }
+      notePathTables(tables);
       printTable(
         ['table', 'rows', 'files', 'bytes', 'snapshot'],
         tables.map((t) => [

@@ -59,14 +59,59 @@ export const StreamOverrideSchema = strictObject({
   primaryKey: PrimaryKeySchema.optional(),
 }).describe('Settings for one table that differ from its sync’s.');
 
+export const S3ConnectionSchema = strictObject({
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\/[^/@]+/, 'expected an http:// or https:// URL without credentials')
+    .optional()
+    .describe(
+      'Endpoint of an S3-compatible server (MinIO, Ceph, R2…), e.g. `http://127.0.0.1:9000`. Absent for AWS S3.',
+    ),
+  region: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Signing region. Default: AWS_REGION or the AWS profile; `us-east-1` with a custom endpoint.'),
+  forcePathStyle: z
+    .boolean()
+    .optional()
+    .describe(
+      'Address buckets as `<endpoint>/<bucket>/…`. Default: true with a custom endpoint, false for AWS.',
+    ),
+  accessKeyId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Access key id, e.g. `${S3_ACCESS_KEY_ID}`. Default: the AWS SDK credential chain (env, profile).',
+    ),
+  secretAccessKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Secret access key; write `${S3_SECRET_ACCESS_KEY}`, never the key itself. Never printed.'),
+})
+  .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
+    message: 'give both accessKeyId and secretAccessKey, or neither (then the AWS credential chain is used)',
+  })
+  .describe(
+    'S3 settings of an `s3://` connection; the URL query (endpoint, region, path_style) wins over them.',
+  );
+
 export const ConnectionSchema = strictObject({
   url: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9+.-]*:/, 'expected a URL with a scheme, like postgres://… or lake:./lake')
     .describe(
-      'Where the data lives: `postgres://user:${PASSWORD}@host:5432/db?schema=public`, `sqlite:<path>`, `lake:<dir>`, … Use ${VAR} for secrets.',
+      'Where the data lives: `postgres://user:${PASSWORD}@host:5432/db?schema=public`, `sqlite:<path>`, `lake:<dir>`, `lake:s3://bucket/prefix`, … Use ${VAR} for secrets.',
     ),
-}).describe('A source or destination that syncs refer to by name.');
+  s3: S3ConnectionSchema.optional(),
+})
+  .refine((connection) => connection.s3 === undefined || /^(lake:)?s3:\/\//i.test(connection.url), {
+    path: ['s3'],
+    message: 's3: applies only to s3:// connections such as lake:s3://bucket/prefix',
+  })
+  .describe('A source or destination that syncs refer to by name.');
 
 export const SyncSchema = strictObject({
   name: nameSchema('sync')
@@ -118,4 +163,5 @@ export type ProjectFileInput = z.input<typeof ProjectFileSchema>;
 /** `sluice.yml` after validation, with schema defaults applied. */
 export type ProjectFile = z.output<typeof ProjectFileSchema>;
 export type SyncFile = z.output<typeof SyncSchema>;
+export type ConnectionFile = z.output<typeof ConnectionSchema>;
 export type StreamOverrideFile = z.output<typeof StreamOverrideSchema>;

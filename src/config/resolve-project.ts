@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { redactUrl } from '../core/redact.js';
 import type { Disposition, SyncMode } from '../core/stream.js';
 import { defaultSyncName } from './project-rules.js';
-import type { ProjectFile, StreamOverrideFile, SyncFile } from './project-schema.js';
+import type { ConnectionFile, ProjectFile, StreamOverrideFile, SyncFile } from './project-schema.js';
 import { namesTable } from './table-names.js';
 
 /** The control database of a project that does not name one, relative to the project file. */
@@ -21,7 +21,12 @@ export interface ProjectConnection {
   name: string;
   /** Its URL with environment variables substituted: may hold a password, never print it. */
   url: string;
+  /** S3 settings of an `s3://` connection; `secretAccessKey` is a secret, never print it. */
+  s3?: ProjectS3Settings;
 }
+
+/** The `s3:` block of a connection, validated. */
+export type ProjectS3Settings = NonNullable<ConnectionFile['s3']>;
 
 /** How one table is synced, every default applied. */
 export interface StreamSettings {
@@ -123,9 +128,13 @@ export function resolveProject(file: ProjectFile, path: string): Project {
   const absolute = resolve(path);
   const dir = dirname(absolute);
   const connections = Object.fromEntries(
-    Object.entries(file.connections).map(([name, { url }]) => [
+    Object.entries(file.connections).map(([name, { url, s3 }]) => [
       name,
-      printAs({ name, url }, () => ({ name, url: redactUrl(url) })),
+      printAs({ name, url, ...(s3 && { s3 }) }, () => ({
+        name,
+        url: redactUrl(url),
+        ...(s3 && { s3: { ...s3, ...(s3.secretAccessKey !== undefined && { secretAccessKey: '***' }) } }),
+      })),
     ]),
   );
   const project: Project = {

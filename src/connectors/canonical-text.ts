@@ -18,8 +18,71 @@ export function formatFloat64(value: number): string {
   // Fast path: in this range JavaScript's String() is already the same plain shortest text.
   if (magnitude >= 1e-4 && magnitude < 1e15) return String(value);
   const { negative, digits, exponent } = shortestDigits(value);
+  return styled(negative, digits, exponent, 15);
+}
+
+/**
+ * A float32 (given widened to a double) in shortest round-trip form for float32, as PostgreSQL's
+ * float4 output (Ryū) prints it with extra_float_digits ≥ 1: the fewest digits that read back as
+ * the same float32 — a decimal exactly halfway to a neighbouring float32 does not count, and of
+ * two candidates the nearer wins, the even one on a tie — in plain notation for decimal
+ * exponents -4…5, otherwise `d.ddde±XX`. JavaScript prints only doubles, so the search runs on
+ * the value's exact decimal digits.
+ */
+export function formatFloat32(value: number): string {
+  const float = Math.fround(value);
+  if (!Number.isFinite(float) || float === 0) return formatFloat64(float);
+  const magnitude = Math.abs(float);
+  const { digits: exact, exponent } = exactDigits(magnitude);
+  const [below, above] = float32Midpoints(magnitude);
+  for (let precision = 1; precision <= 9; precision++) {
+    const rest = exact.slice(precision);
+    const lower = BigInt(exact.slice(0, precision).padEnd(precision, '0'));
+    const half = rest === '' ? -1 : compareToHalf(rest);
+    const nearerFirst =
+      half < 0 || (half === 0 && lower % 2n === 0n) ? [lower, lower + 1n] : [lower + 1n, lower];
+    for (const candidate of rest === '' ? [lower] : nearerFirst) {
+      const text = `${candidate}e${exponent - precision + 1}`;
+      const read = Number(text);
+      if (Math.fround(read) === magnitude && read !== below && read !== above) {
+        const shortest = shortestDigits(read);
+        return styled(float < 0, shortest.digits, shortest.exponent, 6);
+      }
+    }
+  }
+  return formatFloat64(float);
+}
+
+/** Significant digits (trailing zeros trimmed) and decimal exponent of a positive double, exactly. */
+function exactDigits(value: number): { digits: string; exponent: number } {
+  // 100 significant digits are exact for every float32 whose expansion is short enough to matter.
+  const [mantissa = '', exp = '0'] = value.toExponential(99).split('e');
+  return { digits: mantissa.replace('.', '').replace(/0+$/, ''), exponent: Number(exp) };
+}
+
+/** -1, 0 or 1 as the digits after the cut are below, exactly at or above one half unit. */
+function compareToHalf(rest: string): number {
+  const first = rest.charCodeAt(0) - 48;
+  if (first !== 5) return first < 5 ? -1 : 1;
+  return /[1-9]/.test(rest.slice(1)) ? 1 : 0;
+}
+
+/** The doubles halfway between a positive float32 and its float32 neighbours (exact in a double). */
+function float32Midpoints(magnitude: number): [number, number] {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, magnitude);
+  const bits = view.getUint32(0);
+  view.setUint32(0, bits - 1);
+  const previous = view.getFloat32(0);
+  view.setUint32(0, bits + 1);
+  const next = view.getFloat32(0);
+  return [(magnitude + previous) / 2, (magnitude + next) / 2];
+}
+
+/** PostgreSQL's float style: plain for decimal exponents -4 up to `maxPlain` - 1, else `d.ddde±XX`. */
+function styled(negative: boolean, digits: string, exponent: number, maxPlain: number): string {
   const sign = negative ? '-' : '';
-  if (exponent < -4 || exponent >= 15) {
+  if (exponent < -4 || exponent >= maxPlain) {
     const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const exp = Math.abs(exponent).toString().padStart(2, '0');
     return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${exp}`;

@@ -4,27 +4,30 @@
  *
  *   postgres://user:password@host:5432/database[?schema=name]   (postgresql:// too; default schema public)
  *   sqlite:<path>                                                (relative to the current directory)
+ *   mysql://user:password@host:3306/database[?parallelism=4]     (mariadb:// too; namespace = the database)
  */
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { Connector } from './connector.js';
+import { mysqlConfigFromUrl } from './mysql/mysql-config.js';
+import { MysqlConnector } from './mysql/mysql-connector.js';
 import { PostgresConnector, postgresConnectorDefinition } from './postgres/postgres-connector.js';
+import type { PostgresConfig } from './postgres/postgres-config.js';
 import { SqliteConnector, sqliteConnectorDefinition } from './sqlite/sqlite-connector.js';
 
 /** A connector made from a URL, with what the URL chose. */
 export interface SourceConnector extends Connector {
-  /** Source type: 'postgres' or 'sqlite'. */
+  /** Source type: 'postgres', 'sqlite' or 'mysql' (for mariadb:// too). */
   readonly type: string;
-  /** The namespace discover() lists: the PostgreSQL schema, `main` for SQLite. */
+  /** The namespace discover() lists: the PostgreSQL schema, `main` for SQLite, the MySQL database. */
   readonly namespace: string;
 }
 
-const SUPPORTED = 'postgres://user@host:5432/database[?schema=name], postgresql://…, sqlite:<path>';
+const SUPPORTED =
+  'postgres://user@host:5432/database[?schema=name], postgresql://…, sqlite:<path>, mysql://user@host:3306/database, mariadb://…';
 /** Sources that arrive in later issues: a clear "not yet" instead of "unknown URL". */
 const LATER: readonly [RegExp, string][] = [
-  [/^mysql:\/\//i, 'mysql'],
-  [/^mariadb:\/\//i, 'mariadb'],
   [/^file:/i, 'file'],
   [/^s3:\/\//i, 's3'],
 ];
@@ -32,10 +35,11 @@ const LATER: readonly [RegExp, string][] = [
 export function connectorForUrl(url: string): SourceConnector {
   if (/^postgres(ql)?:\/\//i.test(url)) return postgresFromUrl(url);
   if (/^sqlite:/i.test(url)) return sqliteFromUrl(url);
+  if (/^(mysql|mariadb):\/\//i.test(url)) return new MysqlConnector(mysqlConfigFromUrl(url));
   for (const [pattern, kind] of LATER) {
     if (pattern.test(url)) {
       throw new SluiceError('NOT_SUPPORTED', `${kind} sources are not yet supported`, {
-        hint: `${kind} sources arrive with the source connectors issue; supported today: postgres://, sqlite:`,
+        hint: `${kind} sources arrive with the source connectors issue; supported today: postgres://, sqlite:, mysql://, mariadb://`,
       });
     }
   }
@@ -45,6 +49,11 @@ export function connectorForUrl(url: string): SourceConnector {
 }
 
 function postgresFromUrl(url: string): SourceConnector {
+  return new PostgresConnector(postgresConfigFromUrl(url));
+}
+
+/** The validated PostgreSQL config of a `postgres://…[?schema=s]` URL (also for `sluice verify`'s own sessions). */
+export function postgresConfigFromUrl(url: string): PostgresConfig {
   // `schema` is Sluice's parameter, not libpq's: take it out before the driver sees the URL.
   const queryStart = url.indexOf('?');
   const params = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
@@ -72,7 +81,7 @@ function postgresFromUrl(url: string): SourceConnector {
       },
     );
   }
-  return new PostgresConnector(parsed.data);
+  return parsed.data;
 }
 
 function sqliteFromUrl(url: string): SourceConnector {

@@ -22,8 +22,15 @@ export class StageChunkWriter {
   private chunkRows = 0;
   private chunkBytes = 0;
 
-  /** @param stageDir the plan's stage directory (exists, private to this stream and run) */
-  constructor(private readonly stageDir: string) {}
+  /**
+   * @param stageDir the plan's stage directory (exists, private to this stream and run)
+   * @param prefix file name prefix, so several writers of one stream (key ranges read side by
+   *   side) can share the stage directory
+   */
+  constructor(
+    private readonly stageDir: string,
+    private readonly prefix = '',
+  ) {}
 
   /** Bytes written to the open chunk. */
   get bytes(): number {
@@ -39,7 +46,7 @@ export class StageChunkWriter {
   async write(data: Uint8Array, rows: number): Promise<void> {
     if (data.length === 0 && rows === 0) return;
     if (!this.file) {
-      this.filePath = path.join(this.stageDir, `chunk-${String(this.index).padStart(6, '0')}.csv`);
+      this.filePath = path.join(this.stageDir, `${this.prefix}chunk-${String(this.index).padStart(6, '0')}.csv`);
       this.file = await open(this.filePath, 'wx');
     }
     if (data.length > 0) {

@@ -9,6 +9,8 @@ import { newId } from './ids.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 export type StreamStatus = 'running' | 'succeeded' | 'failed';
+/** The run-time check that the commit holds every row read: passed, failed, or not run (the stream failed first). */
+export type VerificationOutcome = 'passed' | 'failed' | 'not-run';
 
 /** What is known when a run starts. */
 export interface StartRunInput {
@@ -32,6 +34,14 @@ export interface FinishRunInput {
   rowsWritten?: number;
   /** Bytes of data files written. */
   bytesWritten?: number;
+  /** Bytes staged from the source. */
+  bytesRead?: number;
+  /** Rows set aside in quarantine instead of loaded. */
+  rowsQuarantined?: number;
+  /** Wall time of the run. */
+  durationMs?: number;
+  /** Outcome of the run's verification over all streams. */
+  verification?: VerificationOutcome;
   /** Peak resident memory of the process during the run. */
   peakRssBytes?: number;
   /** The run's full report; stored as JSON text. */
@@ -56,6 +66,14 @@ export interface StreamResult {
   durationMs?: number;
   /** Why it failed; stored redacted. */
   error?: string;
+  /** Rows read from the source (by the attempt that counted). */
+  rowsRead?: number;
+  /** Rows set aside in quarantine. */
+  rowsQuarantined?: number;
+  /** Tries the stream took (1 without retries). */
+  attempts?: number;
+  /** Outcome of the stream's post-commit check. */
+  verification?: VerificationOutcome;
 }
 
 /** A `runs` row. Timestamps are ISO-8601 UTC; counters are null until the run reports them. */
@@ -84,6 +102,14 @@ export interface RunRecord {
   rowsWritten: number | null;
   /** Bytes written. */
   bytesWritten: number | null;
+  /** Bytes staged from the source. */
+  bytesRead: number | null;
+  /** Rows quarantined. */
+  rowsQuarantined: number | null;
+  /** Wall time of the run. */
+  durationMs: number | null;
+  /** Verification outcome over all streams. */
+  verification: VerificationOutcome | null;
   /** Peak resident memory. */
   peakRssBytes: number | null;
   /** The parsed report, or null. */
@@ -104,6 +130,14 @@ export interface RunStreamRecord extends Required<Pick<StreamResult, 'stream' | 
   durationMs: number | null;
   /** Why it failed. */
   error: string | null;
+  /** Rows read. */
+  rowsRead: number | null;
+  /** Rows quarantined. */
+  rowsQuarantined: number | null;
+  /** Tries the stream took. */
+  attempts: number | null;
+  /** Outcome of the stream's post-commit check. */
+  verification: VerificationOutcome | null;
 }
 
 /** A run with its streams, in stream-name order. */
@@ -126,6 +160,10 @@ interface RunRow {
   rows_written: number | string | null;
   bytes_written: number | string | null;
   peak_rss_bytes: number | string | null;
+  bytes_read: number | string | null;
+  rows_quarantined: number | string | null;
+  duration_ms: number | string | null;
+  verification: string | null;
   report: string | null;
 }
 
@@ -138,6 +176,10 @@ interface RunStreamRow {
   snapshot_id: number | string | null;
   duration_ms: number | string | null;
   error: string | null;
+  rows_read: number | string | null;
+  rows_quarantined: number | string | null;
+  attempts: number | string | null;
+  verification: string | null;
 }
 
 // PostgreSQL returns BIGINT as text; SQLite as a number.
@@ -158,6 +200,10 @@ function toRun(row: RunRow): RunRecord {
     rowsRead: num(row.rows_read),
     rowsWritten: num(row.rows_written),
     bytesWritten: num(row.bytes_written),
+    bytesRead: num(row.bytes_read),
+    rowsQuarantined: num(row.rows_quarantined),
+    durationMs: num(row.duration_ms),
+    verification: row.verification as VerificationOutcome | null,
     peakRssBytes: num(row.peak_rss_bytes),
     report: row.report === null ? null : (JSON.parse(row.report) as unknown),
   };
@@ -173,6 +219,10 @@ function toStream(row: RunStreamRow): RunStreamRecord {
     snapshotId: num(row.snapshot_id),
     durationMs: num(row.duration_ms),
     error: row.error,
+    rowsRead: num(row.rows_read),
+    rowsQuarantined: num(row.rows_quarantined),
+    attempts: num(row.attempts),
+    verification: row.verification as VerificationOutcome | null,
   };
 }
 
@@ -194,11 +244,14 @@ export class RunsRepository {
   /** Records (or replaces) one stream's result within a run. */
   async recordStream(runId: string, result: StreamResult): Promise<void> {
     await this.db.execute(
-      `INSERT INTO run_streams (run_id, stream, status, rows, bytes, files, snapshot_id, duration_ms, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO run_streams (run_id, stream, status, rows, bytes, files, snapshot_id, duration_ms, error,
+         rows_read, rows_quarantined, attempts, verification)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (run_id, stream) DO UPDATE SET status = excluded.status, rows = excluded.rows,
          bytes = excluded.bytes, files = excluded.files, snapshot_id = excluded.snapshot_id,
-         duration_ms = excluded.duration_ms, error = excluded.error`,
+         duration_ms = excluded.duration_ms, error = excluded.error, rows_read = excluded.rows_read,
+         rows_quarantined = excluded.rows_quarantined, attempts = excluded.attempts,
+         verification = excluded.verification`,
       [
         runId,
         result.stream,
@@ -209,6 +262,10 @@ export class RunsRepository {
         opt(result.snapshotId),
         opt(result.durationMs),
         result.error === undefined ? null : redact(result.error),
+        opt(result.rowsRead),
+        opt(result.rowsQuarantined),
+        opt(result.attempts),
+        result.verification ?? null,
       ],
     );
   }
@@ -217,7 +274,8 @@ export class RunsRepository {
   async finishRun(runId: string, outcome: FinishRunInput): Promise<RunRecord> {
     const changed = await this.db.execute(
       `UPDATE runs SET finished_at = $2, status = $3, error_code = $4, error_message = $5, rows_read = $6,
-         rows_written = $7, bytes_written = $8, peak_rss_bytes = $9, report = $10
+         rows_written = $7, bytes_written = $8, peak_rss_bytes = $9, report = $10, bytes_read = $11,
+         rows_quarantined = $12, duration_ms = $13, verification = $14
        WHERE id = $1 AND status = 'running'`,
       [
         runId,
@@ -230,6 +288,10 @@ export class RunsRepository {
         opt(outcome.bytesWritten),
         opt(outcome.peakRssBytes),
         outcome.report === undefined ? null : JSON.stringify(outcome.report),
+        opt(outcome.bytesRead),
+        opt(outcome.rowsQuarantined),
+        opt(outcome.durationMs),
+        outcome.verification ?? null,
       ],
     );
     if (changed === 0) {

@@ -15,8 +15,12 @@ export type ErrorCode =
   | 'DESTINATION_WRITE' // writing data or metadata failed
   | 'LAKE_CORRUPT' // metadata missing or unreadable
   | 'COMMIT_CONFLICT' // someone else committed first
+  | 'COMMIT_UNKNOWN' // the catalog failed mid-commit and cannot say whether the commit happened
   | 'TABLE_NOT_FOUND' // a lake table that does not exist
+  | 'SCHEMA_CHANGE' // a stream's columns differ from its table's in a way the schema policy refuses
   | 'CONTROL_DB' // the control database failed
+  | 'LEASE_HELD' // another run holds the stream's lease
+  | 'LEASE_LOST' // the run lost its lease mid-stream (nothing was committed)
   | 'VERIFY_MISMATCH' // content differs after a run
   | 'QUERY'; // a query failed
 

@@ -10,6 +10,13 @@
  *   dates `YYYY-MM-DD`, times `HH:MM:SS[.ffffff]`, timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`,
  *   timestamptz the same followed by a UTC offset (`+00`), uuid and json as their text.
  */
+/**
+ * The optional trailing field of a change stream's rows (`StagedChunk.operations`): `d` deletes
+ * the row with the row's key (only the key columns need values), an empty field, `i` or `u`
+ * inserts or replaces the row with that key. Only a `merge` applies deletes.
+ */
+export const STAGE_OP_COLUMN = '_sluice_op';
+
 export const STAGE_CSV = { delimiter: ',', quote: '"', escape: '"', nullString: '' } as const;
 
 const NEEDS_QUOTES = /[",\n\r]/;

@@ -18,6 +18,15 @@ export type SyncMode = 'full' | 'incremental' | 'cdc';
 export type Disposition = 'append' | 'replace' | 'merge';
 
 /**
+ * What a destination does when a stream's columns differ from its table's: `evolve` adds new
+ * columns and widens types where no value can change (int→long, float→double, a larger decimal
+ * precision); `freeze` fails on any difference; `discard_columns` drops columns the table does
+ * not have and writes NULL for the ones the stream lacks. A change that could alter values fails
+ * under every policy.
+ */
+export type SchemaPolicy = 'evolve' | 'freeze' | 'discard_columns';
+
+/**
  * Where a read got to, committed together with the data so that state and data cannot disagree.
  * JSON-serialisable; its shape belongs to the connector that produced it.
  */
@@ -56,4 +65,26 @@ export interface StagedChunk {
   bytes: number;
   /** Source position reached at the end of this chunk, or null for a full read. */
   position: SourcePosition | null;
+  /**
+   * True when every row carries one more field after the stream's columns, the operation
+   * (`STAGE_OP_COLUMN` in `stage-csv.ts`): a change stream's inserts, updates and deletes.
+   * Absent or false: every row is an insert.
+   */
+  operations?: boolean;
+  /**
+   * Rows the source could not load (a ragged CSV line, invalid UTF-8, an unparsable value),
+   * staged beside the chunk in the stage dialect with the columns of `QUARANTINE_COLUMNS`
+   * (`quarantine.ts`). The run appends them to the stream's quarantine table.
+   */
+  quarantine?: StagedQuarantine;
+}
+
+/** A staged file of quarantined rows (see `StagedChunk.quarantine`). */
+export interface StagedQuarantine {
+  /** Absolute path of the staged file. The destination may delete it once written. */
+  path: string;
+  /** Rows in the file. */
+  rows: number;
+  /** Size of the file in bytes. */
+  bytes: number;
 }

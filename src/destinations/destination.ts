@@ -41,12 +41,28 @@ export interface StreamWriter {
   abort(): Promise<void>;
 }
 
+/** What a destination can do, as data: the run checks it before reading anything. */
+export interface DestinationCapabilities {
+  /** Dispositions the destination applies. */
+  readonly dispositions: readonly Disposition[];
+}
+
 /** An open destination. */
 export interface Destination {
+  /** What this destination can do; absent means `append` and `replace` only. */
+  readonly capabilities?: DestinationCapabilities;
   /** Proves the destination is reachable and writable; throws SluiceError with a hint otherwise. */
   check(): Promise<void>;
   /** Starts writing one stream. */
   openStream(stream: DestinationStream): Promise<StreamWriter>;
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Dispositions a destination that declares no capabilities applies. */
+const DEFAULT_DISPOSITIONS: readonly Disposition[] = ['append', 'replace'];
+
+/** True when `destination` applies `disposition` (see `Destination.capabilities`). */
+export function supportsDisposition(destination: Destination, disposition: Disposition): boolean {
+  return (destination.capabilities?.dispositions ?? DEFAULT_DISPOSITIONS).includes(disposition);
 }

@@ -27,6 +27,11 @@ export interface QueryResult {
 
 /** Options for `openDuckDB`. */
 export interface DuckDBOptions {
+  /**
+   * A database file to open read-write (created when missing) instead of an in-memory database.
+   * DuckDB lets one process at a time hold a file; a second one fails to open it.
+   */
+  path?: string;
   /** DuckDB `memory_limit`, e.g. '1GB' (default). Beyond it DuckDB spills to `tempDirectory`. */
   memoryLimit?: string;
   /** Worker threads; default min(4, CPUs): Parquet encoding scales, memory grows per thread. */
@@ -56,7 +61,7 @@ export interface DuckDB {
   close(): void;
 }
 
-/** Opens an in-memory DuckDB with Sluice's session settings. */
+/** Opens an in-memory DuckDB (or the file `options.path`) with Sluice's session settings. */
 export async function openDuckDB(options: DuckDBOptions = {}): Promise<DuckDB> {
   const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
   const config: Record<string, string> = {
@@ -67,7 +72,7 @@ export async function openDuckDB(options: DuckDBOptions = {}): Promise<DuckDB> {
   if (options.preserveInsertionOrder === false) config.preserve_insertion_order = 'false';
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(':memory:', config);
+    instance = await DuckDBInstance.create(options.path ?? ':memory:', config);
   } catch (error) {
     throw new SluiceError('QUERY', `cannot start DuckDB: ${messageOf(error)}`, {
       cause: error,

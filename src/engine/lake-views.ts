@@ -39,13 +39,20 @@ export function lakeViewSql(table: LakeViewTable): string {
     );
     return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`;
   }
-  const schema = table.columns.map(
+  const names = table.columns.map((column) => quoteIdent(column.name)).join(', ');
+  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${names} FROM ${parquetScanSql(table.files, table.columns)}`;
+}
+
+/**
+ * `read_parquet([...], schema = MAP {...})` over local Parquet files, each column found by its
+ * field id and named `name`; a column a file lacks reads as NULL.
+ */
+export function parquetScanSql(files: readonly string[], columns: readonly LakeViewColumn[]): string {
+  const schema = columns.map(
     (column) =>
       `${column.fieldId}: {name: ${quoteLiteral(column.name)}, type: ${quoteLiteral(column.duckdbType)}, default_value: NULL}`,
   );
-  const files = table.files.map(quoteLiteral).join(', ');
-  const names = table.columns.map((column) => quoteIdent(column.name)).join(', ');
-  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${names} FROM read_parquet([${files}], schema = MAP {${schema.join(', ')}})`;
+  return `read_parquet([${files.map(quoteLiteral).join(', ')}], schema = MAP {${schema.join(', ')}})`;
 }
 
 /** Creates a schema per namespace and a view per table. */

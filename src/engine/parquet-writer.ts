@@ -70,11 +70,25 @@ export async function writeStageAsParquet(
         `${stageDecodeExpression(column.type, stageFieldName(i), column.label)} AS ${quoteIdent(column.parquetName)}`,
     )
     .join(', ');
+  return copyQueryToParquet(db, `SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}`, columns, target);
+}
+
+/**
+ * Writes the rows of `query` (whose output columns are named by `parquetName`) as one zstd
+ * Parquet file at `target` with the columns' field ids, returning its statistics. Used for staged
+ * chunks and for rewriting existing data files (compaction).
+ */
+export async function copyQueryToParquet(
+  db: DuckDB,
+  query: string,
+  columns: readonly Pick<ParquetColumn, 'parquetName' | 'fieldId'>[],
+  target: string,
+): Promise<ParquetWriteResult> {
   const fieldIds = columns
     .map((column) => `${quoteLiteral(column.parquetName)}: ${column.fieldId}`)
     .join(', ');
   const sql =
-    `COPY (SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}) TO ${quoteLiteral(target)} ` +
+    `COPY (${query}) TO ${quoteLiteral(target)} ` +
     `(FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${fieldIds}}, RETURN_STATS)`;
   const [row] = await db.queryJson(sql);
   const bytes = (await fs.stat(target)).size;

@@ -1,14 +1,20 @@
 /**
  * The read side of a lake root for the CLI and the sync layer: which tables exist, their
  * current state, the live data files of a snapshot, and the snapshot history with the run id
- * and source position each commit recorded. Tables are found the way path-based Iceberg
- * readers find them: `<root>/<namespace>/<table>/metadata/version-hint.text`.
+ * and source position each commit recorded. Tables come from the lake's SQL catalog in the
+ * control database (table-catalog.ts); tables it does not hold are read by path
+ * (`version-hint.text`) and flagged `registered: false`. Close the catalog when done: it may
+ * hold the control database open.
  */
+import type { ControlDb } from '../control/control-db.js';
 import { SluiceError } from '../core/errors.js';
 import type { SourcePosition } from '../core/stream.js';
-import { LocalStorage } from '../storage/local-storage.js';
+import type { StorageLocation } from '../storage/open-storage.js';
+import { openStorage } from '../storage/open-storage.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
+import type { LakeControl } from './lake-control.js';
+import { openLakeControl } from './lake-control.js';
 import { liveFiles } from './manifest-io.js';
 import type { Snapshot } from './table-metadata.js';
 import {
@@ -18,10 +24,10 @@ import {
   currentSnapshot,
   summaryCount,
 } from './table-metadata.js';
+import { TableCatalog } from './table-catalog.js';
 import type { TableIdent } from './table-location.js';
-import { qualifiedName, versionHintKey } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
-import { loadTable, requireTable } from './table-versions.js';
+import { snapshotById } from './time-travel.js';
 
 /** One line of `sluice tables`. */
 export interface LakeTableSummary {
@@ -37,6 +43,8 @@ export interface LakeTableSummary {
   dataFiles: number;
   /** Bytes of those data files. */
   totalBytes: number;
+  /** False when the catalog does not hold the table and it was read by path (version hint). */
+  registered: boolean;
 }
 
 /** A data file of a snapshot, located for readers. */
@@ -75,48 +83,80 @@ export interface LakeHistoryEntry {
   isCurrent: boolean;
 }
 
+/** Options for a lake catalog. */
+export interface LakeCatalogOptions {
+  /**
+   * The control database holding the lake's catalog: a URL, or an open database (left open on
+   * close). Default: the lake's own `<root>/_sluice/control.db` when it exists; without one,
+   * tables are read by path and changing them opens (creating) it.
+   */
+  control?: string | ControlDb;
+}
+
 export class LakeCatalog {
   /** The object store holding the lake. */
   readonly storage: ObjectStorage;
+  private control: Promise<LakeControl> | undefined;
+  private writable: Promise<LakeControl> | undefined;
 
-  constructor(storage: ObjectStorage) {
+  constructor(
+    storage: ObjectStorage,
+    private readonly options: LakeCatalogOptions = {},
+  ) {
     this.storage = storage;
   }
 
-  /** A catalog over a local directory (path or `file://` URL). S3 roots come with S3 storage. */
-  static open(root: string): LakeCatalog {
-    if (/^s3a?:\/\//i.test(root)) {
-      throw new SluiceError('NOT_SUPPORTED', 'lakes on S3 are not yet supported', {
-        hint: 'use a local directory as the lake root today',
-      });
-    }
-    return new LakeCatalog(new LocalStorage(root));
+  /** A catalog over a lake root: a local directory (path or `file://` URL) or `s3://bucket/prefix`. */
+  static open(root: string | StorageLocation, options: LakeCatalogOptions = {}): LakeCatalog {
+    return new LakeCatalog(openStorage(root), options);
   }
 
-  /** Every table with a version hint, sorted by namespace and name. */
+  /** The table catalog for reading: the SQL catalog if the lake has one, else path-only. */
+  async tables(): Promise<TableCatalog> {
+    this.control ??= openLakeControl(this.storage, this.options.control, 'read');
+    const read = await this.control;
+    return new TableCatalog(this.storage, read.db ?? (this.writable ? (await this.writable).db : null));
+  }
+
+  /** The table catalog for changing tables: opens (creating it if need be) the control database. */
+  async writableTables(): Promise<TableCatalog> {
+    const read = await (this.control ??= openLakeControl(this.storage, this.options.control, 'read'));
+    if (read.db) return new TableCatalog(this.storage, read.db);
+    this.writable ??= openLakeControl(this.storage, this.options.control, 'write');
+    return new TableCatalog(this.storage, (await this.writable).db);
+  }
+
+  /** Closes the control database if this catalog opened it. Safe to call twice. */
+  async close(): Promise<void> {
+    const opened = [this.control, this.writable];
+    this.control = undefined;
+    this.writable = undefined;
+    await Promise.all(opened.map(async (control) => (control ? (await control).close() : undefined)));
+  }
+
+  /** Every table, sorted by namespace and name. */
   async listTables(): Promise<LakeTableSummary[]> {
+    const tables = await this.tables();
     const summaries: LakeTableSummary[] = [];
-    for (const namespaceKey of await this.storage.listPrefixes('')) {
-      for (const tableKey of await this.storage.listPrefixes(namespaceKey)) {
-        const ident = { namespace: namespaceKey.slice(0, -1), name: tableKey.slice(namespaceKey.length, -1) };
-        if (ident.namespace.startsWith('.') || ident.name.startsWith('.')) continue;
-        if (!(await this.storage.exists(versionHintKey(ident)))) continue;
-        const snapshot = currentSnapshot((await this.loadTable(ident)).metadata);
-        summaries.push({
-          ...ident,
-          snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
-          totalRecords: summaryCount(snapshot, 'total-records'),
-          dataFiles: summaryCount(snapshot, 'total-data-files'),
-          totalBytes: summaryCount(snapshot, 'total-files-size'),
-        });
-      }
+    for (const entry of await tables.list()) {
+      const ident = { namespace: entry.namespace, name: entry.name };
+      const table = await tables.require(ident);
+      const snapshot = currentSnapshot(table.metadata);
+      summaries.push({
+        ...ident,
+        snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
+        totalRecords: summaryCount(snapshot, 'total-records'),
+        dataFiles: summaryCount(snapshot, 'total-data-files'),
+        totalBytes: summaryCount(snapshot, 'total-files-size'),
+        registered: table.registered,
+      });
     }
     return summaries;
   }
 
   /** The table's current metadata; TABLE_NOT_FOUND when it does not exist. */
-  loadTable(ident: TableIdent): Promise<LoadedTable> {
-    return requireTable(this.storage, ident);
+  async loadTable(ident: TableIdent): Promise<LoadedTable> {
+    return (await this.tables()).require(ident);
   }
 
   /** The schema readers should use for the table. */
@@ -127,7 +167,7 @@ export class LakeCatalog {
   /** The live data files of a snapshot (default: the current one; none before the first commit). */
   async dataFiles(table: LoadedTable, snapshotId?: string): Promise<LakeDataFile[]> {
     const snapshot =
-      snapshotId === undefined ? currentSnapshot(table.metadata) : this.snapshot(table, snapshotId);
+      snapshotId === undefined ? currentSnapshot(table.metadata) : snapshotById(table, snapshotId);
     if (!snapshot) return [];
     return (await liveFiles(this.storage, snapshot)).map((file) => ({
       url: file.dataFile.file_path,
@@ -157,19 +197,9 @@ export class LakeCatalog {
 
   /** The source position the table's current snapshot covers (the resume point); null for no table or a full read. */
   async lastPosition(ident: TableIdent): Promise<SourcePosition | null> {
-    const table = await loadTable(this.storage, ident);
+    const table = await (await this.tables()).load(ident);
     const snapshot = table ? currentSnapshot(table.metadata) : null;
     return snapshot ? parsePosition(snapshot) : null;
-  }
-
-  private snapshot(table: LoadedTable, snapshotId: string): Snapshot {
-    const found = table.metadata.snapshots.find((snapshot) => String(snapshot['snapshot-id']) === snapshotId);
-    if (!found) {
-      throw new SluiceError('USAGE', `${qualifiedName(table.ident)} has no snapshot ${snapshotId}`, {
-        hint: `list its snapshots with \`sluice history ${qualifiedName(table.ident)}\``,
-      });
-    }
-    return found;
   }
 }
 

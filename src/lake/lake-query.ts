@@ -1,57 +1,99 @@
 /**
- * SQL over a lake: every table's current snapshot as a DuckDB view `<namespace>.<table>`.
+ * SQL over a lake: every table's current snapshot as a DuckDB view `<namespace>.<table>`, or
+ * the snapshot `asOf` picks (time-travel.ts). A lake on S3 is read from local copies of its live
+ * data files (see local-copies.ts).
  */
-import { SluiceError } from '../core/errors.js';
 import type { DuckDB, DuckDBOptions, QueryResult } from '../engine/duckdb.js';
 import { openDuckDB } from '../engine/duckdb.js';
 import type { LakeViewTable } from '../engine/lake-views.js';
 import { createLakeViews } from '../engine/lake-views.js';
+import type { StorageLocation } from '../storage/open-storage.js';
 import { duckdbTypeOfIceberg } from './iceberg-schema.js';
+import type { LakeDataFile } from './lake-catalog.js';
+import type { LakeCatalogOptions } from './lake-catalog.js';
 import { LakeCatalog } from './lake-catalog.js';
-import { qualifiedName } from './table-location.js';
+import type { LocalCopyOptions } from './local-copies.js';
+import { localCopies } from './local-copies.js';
+import { currentSnapshot } from './table-metadata.js';
+import type { AsOf } from './time-travel.js';
+import { checkAsOf, schemaOfSnapshot, snapshotForRead } from './time-travel.js';
 
-/** The view description of every table in the catalog, at its current snapshot. */
-export async function lakeViewTables(catalog: LakeCatalog): Promise<LakeViewTable[]> {
-  const tables: LakeViewTable[] = [];
-  for (const summary of await catalog.listTables()) {
-    const table = await catalog.loadTable(summary);
-    const files = await catalog.dataFiles(table);
-    const paths = files.map((file) => {
-      if (file.localPath === null) {
-        throw new SluiceError(
-          'NOT_SUPPORTED',
-          `cannot query ${qualifiedName(summary)}: its files are not on local disk`,
-          {
-            hint: 'querying remote lakes arrives with S3 storage',
-          },
-        );
-      }
-      return file.localPath;
-    });
-    const columns = catalog.schemaOf(table).fields.map((field) => ({
+/**
+ * The view description of every table in the catalog, at its current snapshot or the one `asOf`
+ * picks (a table that did not exist yet then gets no view). Files of a remote store are first
+ * copied to the local cache, all tables' files in one bounded parallel pass.
+ */
+export async function lakeViewTables(
+  catalog: LakeCatalog,
+  copies: LocalCopyOptions = {},
+  asOf: readonly AsOf[] = [],
+): Promise<LakeViewTable[]> {
+  const loaded = await Promise.all((await catalog.listTables()).map((summary) => catalog.loadTable(summary)));
+  checkAsOf(asOf, loaded);
+  const tables: (LakeViewTable & { remote: LakeDataFile[] })[] = [];
+  for (const table of loaded) {
+    const pinned = snapshotForRead(table, asOf);
+    if (pinned === null) continue;
+    const snapshot = pinned ?? currentSnapshot(table.metadata);
+    const schema = snapshot ? schemaOfSnapshot(table.metadata, snapshot) : catalog.schemaOf(table);
+    const columns = schema.fields.map((field) => ({
       name: field.name,
       fieldId: field.id,
       duckdbType: duckdbTypeOfIceberg(field.type),
     }));
-    tables.push({ namespace: summary.namespace, name: summary.name, columns, files: paths });
+    const remote = snapshot ? await catalog.dataFiles(table, String(snapshot['snapshot-id'])) : [];
+    tables.push({ ...table.ident, columns, files: [], remote });
   }
-  return tables;
+  const paths = await localCopies(
+    catalog.storage,
+    tables.flatMap((table) => table.remote),
+    copies,
+  );
+  let offset = 0;
+  return tables.map(({ remote, ...table }) => {
+    const files = paths.slice(offset, offset + remote.length);
+    offset += remote.length;
+    return { ...table, files };
+  });
 }
 
 /** Adds a view per lake table to an open DuckDB (for a session running several queries). */
-export async function attachLake(db: DuckDB, catalog: LakeCatalog): Promise<LakeViewTable[]> {
-  const tables = await lakeViewTables(catalog);
+export async function attachLake(
+  db: DuckDB,
+  catalog: LakeCatalog,
+  copies: LocalCopyOptions = {},
+  asOf: readonly AsOf[] = [],
+): Promise<LakeViewTable[]> {
+  const tables = await lakeViewTables(catalog, copies, asOf);
   await createLakeViews(db, tables);
   return tables;
 }
 
+/** How `queryLake` runs. */
+export interface QueryLakeOptions {
+  /** Settings of the DuckDB that runs the query. */
+  duckdb?: DuckDBOptions;
+  /** Where files of a remote lake are cached, and how many download at once. */
+  copies?: LocalCopyOptions;
+  /** The control database holding the lake's catalog (default: the lake's own). */
+  control?: LakeCatalogOptions['control'];
+  /** Time travel: the snapshots to read instead of the current ones. */
+  asOf?: readonly AsOf[];
+}
+
 /** Runs one query against the lake at `root` and returns its columns and exact rows. */
-export async function queryLake(root: string, sql: string, options?: DuckDBOptions): Promise<QueryResult> {
-  const db = await openDuckDB(options);
+export async function queryLake(
+  root: string | StorageLocation,
+  sql: string,
+  options: QueryLakeOptions = {},
+): Promise<QueryResult> {
+  const db = await openDuckDB(options.duckdb);
+  const catalog = LakeCatalog.open(root, { control: options.control });
   try {
-    await attachLake(db, LakeCatalog.open(root));
+    await attachLake(db, catalog, options.copies, options.asOf);
     return await db.query(sql);
   } finally {
     db.close();
+    await catalog.close();
   }
 }

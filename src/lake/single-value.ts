@@ -74,10 +74,14 @@ function decimalBound(text: string, scale: number): Buffer | null {
   if (!match) return null;
   const fraction = match[3] ?? '';
   if (fraction.length > scale) return null;
-  let unscaled = BigInt(`${match[2]}${fraction.padEnd(scale, '0')}`);
-  if (match[1] === '-') unscaled = -unscaled;
+  const unscaled = BigInt(`${match[2]}${fraction.padEnd(scale, '0')}`);
+  return minimalTwosComplement(match[1] === '-' ? -unscaled : unscaled);
+}
+
+/** A bigint as big-endian two's complement in the fewest bytes (the spec's decimal serialization). */
+export function minimalTwosComplement(value: bigint): Buffer {
   const bytes: number[] = [];
-  let rest = unscaled;
+  let rest = value;
   do {
     bytes.unshift(Number(BigInt.asUintN(8, rest)));
     rest >>= 8n;

@@ -1,12 +1,13 @@
 /**
  * Producing a snapshot: manifests for the files it adds (and, for an overwrite, the files it
  * removes), its manifest list, and the next metadata version with the snapshot, its summary and
- * Sluice's run id and source position. Nothing is visible until `publishVersion` creates the
- * metadata file; if that fails, the manifests written for the attempt are removed again.
+ * Sluice's run id and source position. Nothing is visible until the catalog's compare-and-swap
+ * points the table at the new metadata file; if that fails, the manifests written for the
+ * attempt are removed again.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CanonicalColumn } from '../core/canonical-types.js';
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, isSluiceError } from '../core/errors.js';
 import type { SourcePosition } from '../core/stream.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
@@ -23,9 +24,9 @@ import {
   summaryCount,
 } from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
+import type { TableCatalog } from './table-catalog.js';
 import { metadataFileKey, qualifiedName, tablePrefix } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
-import { publishVersion } from './table-versions.js';
 
 /** `append` adds files; `overwrite` replaces every live file with the new ones. */
 export type SnapshotOperation = 'append' | 'overwrite';
@@ -86,11 +87,12 @@ export function planSchema(
  * the table moved past `base` meanwhile.
  */
 export async function commitSnapshot(
-  storage: ObjectStorage,
+  catalog: TableCatalog,
   ident: TableIdent,
   base: LoadedTable | null,
   request: SnapshotRequest,
 ): Promise<{ table: LoadedTable; snapshot: Snapshot }> {
+  const storage = catalog.storage;
   const previous = base?.metadata ?? null;
   const parent = previous ? currentSnapshot(previous) : null;
   const now = Math.max(Date.now(), previous?.['last-updated-ms'] ?? 0);
@@ -148,10 +150,12 @@ export async function commitSnapshot(
       'schema-id': request.schema.schema['schema-id'],
     };
     const metadata = nextMetadata(storage, ident, base, request.schema, snapshot);
-    const table = await publishVersion(storage, ident, (base?.version ?? 0) + 1, metadata);
+    const table = await catalog.commit(ident, base, metadata);
     return { table, snapshot };
   } catch (error) {
-    await Promise.allSettled(written.map((key) => storage.delete(key)));
+    // After COMMIT_UNKNOWN the table may reference these files: keeping them is the safe side.
+    if (!isSluiceError(error, 'COMMIT_UNKNOWN'))
+      await Promise.allSettled(written.map((key) => storage.delete(key)));
     throw error;
   }
 }
@@ -210,7 +214,8 @@ function snapshotSummary(
   };
 }
 
-function nextMetadata(
+/** The table's next metadata: `base`'s with `snapshot` added and made current. */
+export function nextMetadata(
   storage: ObjectStorage,
   ident: TableIdent,
   base: LoadedTable | null,
@@ -255,7 +260,7 @@ function nextMetadata(
 }
 
 /** A random positive id within Number.MAX_SAFE_INTEGER (JSON and avsc readers keep it exact). */
-function newSnapshotId(taken: ReadonlySet<number>): number {
+export function newSnapshotId(taken: ReadonlySet<number>): number {
   for (;;) {
     const id = Number(randomBytes(8).readBigUInt64BE() % BigInt(Number.MAX_SAFE_INTEGER)) + 1;
     if (!taken.has(id)) return id;

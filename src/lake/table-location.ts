@@ -3,6 +3,7 @@
  * `version-hint.text` path-based readers open first, manifests beside them and Parquet files
  * under `data/`.
  */
+import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../core/errors.js';
 
 /** A table's name in the lake. */
@@ -44,6 +45,23 @@ export function tablePrefix(ident: TableIdent): string {
 /** Key of metadata version N. */
 export function metadataKey(ident: TableIdent, version: number): string {
   return `${tablePrefix(ident)}metadata/v${version}.metadata.json`;
+}
+
+/**
+ * Key of a new metadata file for version N as a SQL-catalog commit writes it, named like Iceberg's
+ * own catalogs (`00006-<uuid>.metadata.json`): a fresh name per attempt, so a writer that loses
+ * the compare-and-swap or dies before it never blocks the next one. `v<N>.metadata.json` is
+ * written as a copy only after the swap succeeded, for path-based readers.
+ */
+export function catalogMetadataKey(ident: TableIdent, version: number): string {
+  return `${tablePrefix(ident)}metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+}
+
+/** The version number of a metadata file URL or key in either naming (`v6.…`, `00006-<uuid>.…`), or null. */
+export function versionOfMetadataLocation(location: string): number | null {
+  const match = /\/(?:v(\d+)|(\d+)-[0-9a-f-]{36})\.metadata\.json$/.exec(location);
+  if (!match) return null;
+  return Number(match[1] ?? match[2]);
 }
 
 /** Key of the version hint (the bare current version number). */

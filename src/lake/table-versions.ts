@@ -1,11 +1,12 @@
 /**
- * Loading a table's current metadata and publishing the next version. On a filesystem the
- * commit point is the exclusive creation of `v<N+1>.metadata.json`: of two writers based on
- * version N exactly one creates it, the other gets COMMIT_CONFLICT. The version hint is written
- * afterwards for path-based readers; Sluice itself treats it as a starting point and probes for
- * newer versions, so a hint left behind by a crash cannot hide a commit.
+ * Reading a table's metadata files. The SQL catalog (`table-catalog.ts`) says which file is
+ * current; this file reads it, failing with LAKE_CORRUPT (and a hint) when it is missing or
+ * damaged. It also finds tables the way path-based readers do — `version-hint.text`, then newer
+ * `v<N>.metadata.json` files — for tables that are not in the catalog (a lake written before the
+ * catalog existed, or read without its control database). Those `v<N>` files are written only
+ * after a catalog commit succeeded, so probing for newer ones never finds an uncommitted version.
  */
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, isSluiceError } from '../core/errors.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { TableMetadata } from './table-metadata.js';
 import { parseTableMetadata } from './table-metadata.js';
@@ -23,75 +24,80 @@ import {
 export interface LoadedTable {
   /** The table's name. */
   ident: TableIdent;
-  /** Metadata version N (file `v<N>.metadata.json`). */
+  /** Metadata version N (the table's Nth metadata file). */
   version: number;
   /** The parsed metadata. */
   metadata: TableMetadata;
   /** URL of the metadata file. */
   metadataUrl: string;
+  /**
+   * True when the SQL catalog holds the table (its pointer named `metadataUrl`); false when it
+   * was found by path only, in which case the next commit registers it.
+   */
+  registered: boolean;
 }
 
-/** The table's latest metadata, or null when the table does not exist. */
-export async function loadTable(storage: ObjectStorage, ident: TableIdent): Promise<LoadedTable | null> {
-  assertTableIdent(ident);
-  let version = await hintedVersion(storage, ident);
-  while (await storage.exists(metadataKey(ident, version + 1))) version += 1;
-  if (version === 0) return null;
-  const key = metadataKey(ident, version);
-  const url = storage.url(key);
-  const metadata = parseTableMetadata((await storage.read(key)).toString('utf8'), url);
-  return { ident, version, metadata, metadataUrl: url };
-}
-
-/** Like `loadTable`, but a missing table is TABLE_NOT_FOUND. */
-export async function requireTable(storage: ObjectStorage, ident: TableIdent): Promise<LoadedTable> {
-  const table = await loadTable(storage, ident);
-  if (!table) {
-    throw new SluiceError(
-      'TABLE_NOT_FOUND',
-      `no lake table ${qualifiedName(ident)} under ${storage.rootUrl}`,
-      {
-        hint: 'list the tables with `sluice tables`, or check the --lake root',
-      },
-    );
-  }
-  return table;
-}
-
-/**
- * Publishes `metadata` as version `version` (one above the base it was built on). Throws
- * COMMIT_CONFLICT (retryable) when another writer published that version first.
- */
-export async function publishVersion(
+/** Reads and parses the metadata file at `url`; LAKE_CORRUPT when it is missing or unusable. */
+export async function readMetadataFile(
   storage: ObjectStorage,
   ident: TableIdent,
-  version: number,
-  metadata: TableMetadata,
-): Promise<LoadedTable> {
-  const key = metadataKey(ident, version);
-  if (!(await storage.putNew(key, JSON.stringify(metadata, null, 2)))) {
+  url: string,
+): Promise<TableMetadata> {
+  let text: string;
+  try {
+    text = (await storage.read(storage.keyOf(url))).toString('utf8');
+  } catch (error) {
+    if (!isSluiceError(error, 'SOURCE_NOT_FOUND')) throw error;
     throw new SluiceError(
-      'COMMIT_CONFLICT',
-      `another writer committed ${qualifiedName(ident)} version ${version} first`,
+      'LAKE_CORRUPT',
+      `the current metadata file of ${qualifiedName(ident)} is missing: ${url}`,
       {
-        retryable: true,
-        hint: 'run the sync again; it starts from the table state the other writer committed',
+        cause: error,
+        hint: 'restore the file from a backup; nothing was changed, and commits to this table are refused until it is back',
       },
     );
   }
-  // Committed. A failed hint write only delays path-based readers, so it must not fail the commit.
-  await storage.overwrite(versionHintKey(ident), String(version)).catch(() => undefined);
-  return { ident, version, metadata, metadataUrl: storage.url(key) };
+  return parseTableMetadata(text, url);
 }
 
-/** The hint's version, or the highest `v<N>` present when there is no readable hint; 0 for none. */
-async function hintedVersion(storage: ObjectStorage, ident: TableIdent): Promise<number> {
-  const hintKey = versionHintKey(ident);
-  if (await storage.exists(hintKey)) {
-    const hinted = Number.parseInt((await storage.read(hintKey)).toString('utf8').trim(), 10);
-    if (Number.isSafeInteger(hinted) && hinted > 0 && (await storage.exists(metadataKey(ident, hinted))))
-      return hinted;
+/** The table as path-based readers see it (hint, then newer `v<N>` files); null when there is none. */
+export async function loadTableByPath(
+  storage: ObjectStorage,
+  ident: TableIdent,
+): Promise<LoadedTable | null> {
+  assertTableIdent(ident);
+  let version = (await readVersionHint(storage, ident)) ?? (await highestPathVersion(storage, ident));
+  if (version !== 0 && !(await storage.exists(metadataKey(ident, version)))) {
+    version = await highestPathVersion(storage, ident);
   }
+  while (await storage.exists(metadataKey(ident, version + 1))) version += 1;
+  if (version === 0) return null;
+  const url = storage.url(metadataKey(ident, version));
+  return {
+    ident,
+    version,
+    metadata: await readMetadataFile(storage, ident, url),
+    metadataUrl: url,
+    registered: false,
+  };
+}
+
+/** The number in `version-hint.text`, or null when it is absent or unreadable. */
+export async function readVersionHint(storage: ObjectStorage, ident: TableIdent): Promise<number | null> {
+  const key = versionHintKey(ident);
+  let text: string;
+  try {
+    text = (await storage.read(key)).toString('utf8');
+  } catch (error) {
+    if (isSluiceError(error, 'SOURCE_NOT_FOUND')) return null;
+    throw error;
+  }
+  const hinted = Number.parseInt(text.trim(), 10);
+  return Number.isSafeInteger(hinted) && hinted > 0 ? hinted : null;
+}
+
+/** The highest `v<N>.metadata.json` present; 0 for none. */
+async function highestPathVersion(storage: ObjectStorage, ident: TableIdent): Promise<number> {
   const versions = (await storage.list(`${tablePrefix(ident)}metadata/v`)).map(versionOfMetadataKey);
   return Math.max(0, ...versions.filter((version): version is number => version !== null));
 }

@@ -128,6 +128,14 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
+  async download(key: string, localFile: string): Promise<void> {
+    try {
+      await fs.copyFile(this.pathOf(key), localFile, fsConstants.COPYFILE_EXCL);
+    } catch (error) {
+      throw this.readError(key, error);
+    }
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       await fs.stat(this.pathOf(key));
@@ -141,6 +149,14 @@ export class LocalStorage implements ObjectStorage {
   async size(key: string): Promise<number> {
     try {
       return (await fs.stat(this.pathOf(key))).size;
+    } catch (error) {
+      throw this.readError(key, error);
+    }
+  }
+
+  async modifiedAt(key: string): Promise<number> {
+    try {
+      return (await fs.stat(this.pathOf(key))).mtimeMs;
     } catch (error) {
       throw this.readError(key, error);
     }

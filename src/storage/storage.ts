@@ -19,7 +19,8 @@ export interface ObjectStorage {
   /**
    * Writes a new object atomically (readers never see part of it). Resolves to false, writing
    * nothing, when the key already exists: that is how two writers racing for one name are told
-   * apart, so callers use it as a compare-and-swap on the name.
+   * apart, so callers use it as a compare-and-swap on the name. Strictly so on local disk and on
+   * S3 stores that enforce `If-None-Match`; on others (s3rver) only a catalog CAS is (S3Storage).
    */
   putNew(key: string, body: Uint8Array | string): Promise<boolean>;
   /**
@@ -36,10 +37,21 @@ export interface ObjectStorage {
   overwrite(key: string, body: Uint8Array | string): Promise<void>;
   /** The object's bytes; throws SOURCE_NOT_FOUND when it does not exist. */
   read(key: string): Promise<Buffer>;
+  /**
+   * Copies the object into `localFile`, which must not exist yet, streaming so memory stays flat
+   * (how engines that only read local files get at a remote store). SOURCE_NOT_FOUND when missing.
+   */
+  download(key: string, localFile: string): Promise<void>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
   /** The object's size in bytes; throws SOURCE_NOT_FOUND when it does not exist. */
   size(key: string): Promise<number>;
+  /**
+   * When the object was last written, in ms since the epoch (orphan cleanup spares files younger
+   * than its grace period, so a writer in flight is never hurt); SOURCE_NOT_FOUND when missing.
+   * Optional: a store without it cannot have orphan files removed.
+   */
+  modifiedAt?(key: string): Promise<number>;
   /** Every key under `prefix` (recursively), sorted; empty when there is none. */
   list(prefix: string): Promise<string[]>;
   /** The immediate "folders" under `prefix` (keys ending in `/`), sorted, like an S3 delimiter listing. */

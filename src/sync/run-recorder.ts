@@ -1,15 +1,22 @@
 import type { ControlDb } from '../control/control-db.js';
 import { openControlDb } from '../control/open-control-db.js';
+import { RunChunksRepository } from '../control/run-chunks-repository.js';
+import type { ChunkManifest } from '../control/run-chunks-repository.js';
 import { RunsRepository } from '../control/runs-repository.js';
 import { isSluiceError, messageOf } from '../core/errors.js';
 import type { StreamReport, SyncReport } from './sync-report.js';
 
 /** The run's ledger in the control database: what started, each stream's outcome, how it ended. */
 export class RunRecorder {
+  private readonly chunks: RunChunksRepository;
+
   private constructor(
-    private readonly db: ControlDb,
+    /** The open control database, for the run's other control tables (leases). */
+    readonly db: ControlDb,
     private readonly runs: RunsRepository,
-  ) {}
+  ) {
+    this.chunks = new RunChunksRepository(db);
+  }
 
   /** Opens (and migrates) the control database at `url`. */
   static async open(url: string): Promise<RunRecorder> {
@@ -31,9 +38,23 @@ export class RunRecorder {
       bytes: report.bytesWritten,
       files: report.filesWritten,
       durationMs: report.durationMs,
+      rowsRead: report.rowsRead,
+      rowsQuarantined: report.rowsQuarantined,
+      attempts: report.attempts,
+      verification: report.verification,
       ...(report.snapshotId !== null && { snapshotId: Number(report.snapshotId) }),
       ...(report.error !== undefined && { error: report.error }),
     });
+  }
+
+  /** Records one staged chunk's manifest. */
+  async recordChunk(runId: string, chunk: ChunkManifest): Promise<void> {
+    await this.chunks.record(runId, chunk);
+  }
+
+  /** Forgets a stream's chunk manifests before it is read again from the start. */
+  async clearChunks(runId: string, stream: string): Promise<void> {
+    await this.chunks.clearStream(runId, stream);
   }
 
   /** Records the end of a run that got through all its streams (some may have failed). */
@@ -68,6 +89,10 @@ function totals(report: SyncReport) {
     rowsRead: report.rowsRead,
     rowsWritten: report.rowsWritten,
     bytesWritten: report.bytesWritten,
+    bytesRead: report.bytesRead,
+    rowsQuarantined: report.rowsQuarantined,
+    durationMs: report.durationMs,
+    verification: report.verification,
     peakRssBytes: report.peakRssBytes,
     report,
   };

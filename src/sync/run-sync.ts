@@ -3,12 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connector } from '../connectors/connector.js';
 import { connectorForUrl } from '../connectors/registry.js';
-import { SluiceError, isSluiceError, messageOf } from '../core/errors.js';
+import { SluiceError, isSluiceError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { Disposition, SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
 import type { Destination, StreamWriter } from '../destinations/destination.js';
+import { supportsDisposition } from '../destinations/destination.js';
+import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
+import { fileSha256 } from './file-sha256.js';
+import { failedStreamReport, runGuardedStream } from './guarded-stream.js';
+import type { StreamAttempt } from './guarded-stream.js';
 import { readAhead } from './read-ahead.js';
+import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { RunRecorder } from './run-recorder.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
 import type { StreamReport, StreamSettings, SyncReport, SyncRequest } from './sync-report.js';
@@ -25,14 +31,18 @@ const READ_AHEAD = 1;
  */
 export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const connector = connectorForUrl(request.from);
-  const destination = destinationForUrl(request.to);
-  const recorder = await RunRecorder.open(request.control ?? 'sqlite:.sluice/control.db');
+  // One control database for the run history and, for a lake, its catalog (control-url.ts).
+  const control = request.control ?? defaultControlUrl(request.to);
+  const destination = destinationForUrl(request.to, { ...request.destinationSettings, control });
+  const recorder = await RunRecorder.open(control);
   const started = Date.now();
   try {
     await connector.check();
     await destination.check();
-    const plans = selectStreams(await connector.discover(), request.tables).map((schema) =>
-      planStream(schema, request),
+    // check() fails fast on a wrong address; once the source answered, a lost connection is retried.
+    const discovered = await withRetry(() => connector.discover(), { ...DEFAULT_RETRY, ...request.retry });
+    const plans = selectStreams(discovered, request.tables).map((schema) =>
+      planStream(schema, request, destination),
     );
     const runId = await recorder.start({
       source: redact(request.from),
@@ -42,7 +52,20 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     const reports: StreamReport[] = [];
     try {
       for (const plan of plans) {
-        const report = await syncStream(connector, destination, plan, runId, request);
+        const stream = qualifiedName(plan.schema);
+        const report = await runGuardedStream(
+          {
+            db: recorder.db,
+            runId,
+            destination: request.to,
+            stream,
+            ...(request.lease && { lease: request.lease }),
+            ...(request.retry && { retry: request.retry }),
+            onRetry: (message) =>
+              request.onProgress?.({ stream, phase: 'retry', rows: 0, bytes: 0, message }),
+          },
+          (attempt) => syncStream(connector, destination, plan, runId, request, recorder, attempt),
+        );
         await recorder.recordStream(runId, report);
         reports.push(report);
       }
@@ -60,7 +83,11 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
 }
 
 /** The plan for one stream: its settings (per-table, else the request's) checked before anything runs. */
-function planStream(schema: StreamSchema, request: SyncRequest): Omit<StreamPlan, 'stageDir'> {
+function planStream(
+  schema: StreamSchema,
+  request: SyncRequest,
+  destination: Destination,
+): Omit<StreamPlan, 'stageDir'> {
   const mode: SyncMode = request.mode ?? 'full';
   const settings: StreamSettings = request.settingsFor?.(schema.namespace, schema.name) ?? {
     mode,
@@ -68,18 +95,24 @@ function planStream(schema: StreamSchema, request: SyncRequest): Omit<StreamPlan
     ...(request.cursor !== undefined && { cursor: request.cursor }),
     ...(request.primaryKey !== undefined && { primaryKey: request.primaryKey }),
   };
-  assertSupported(settings.mode, settings.disposition);
+  const primaryKey = settings.primaryKey ?? schema.primaryKey;
+  assertSupported(settings.mode, settings.disposition, destination);
+  if (settings.disposition === 'merge' && primaryKey.length === 0) {
+    throw new SluiceError('USAGE', `cannot merge ${qualifiedName(schema)}: it has no primary key`, {
+      hint: 'give the key columns with --primary-key (or primaryKey in sluice.yml), or use --disposition append or replace',
+    });
+  }
   return {
     schema,
     mode: settings.mode,
     disposition: settings.disposition,
-    primaryKey: settings.primaryKey ?? schema.primaryKey,
+    primaryKey,
     chunkBytes: CHUNK_BYTES,
     ...(settings.cursor !== undefined && { cursor: settings.cursor }),
   };
 }
 
-function assertSupported(mode: SyncMode, disposition: Disposition): void {
+function assertSupported(mode: SyncMode, disposition: Disposition, destination: Destination): void {
   if (mode !== 'full') {
     throw new SluiceError('NOT_SUPPORTED', `--mode ${mode} is not yet supported`, {
       hint:
@@ -88,10 +121,15 @@ function assertSupported(mode: SyncMode, disposition: Disposition): void {
           : 'change data capture arrives with the CDC issue; use --mode full today',
     });
   }
-  if (disposition === 'merge') {
-    throw new SluiceError('NOT_SUPPORTED', '--disposition merge is not yet supported', {
-      hint: 'merge arrives with the lake-tables issue; use --disposition replace or append today',
-    });
+  // Capabilities are data the destination declares, so this fails before anything is read.
+  if (!supportsDisposition(destination, disposition)) {
+    throw new SluiceError(
+      'NOT_SUPPORTED',
+      `--disposition ${disposition} is not yet supported by this destination`,
+      {
+        hint: 'merge works into duckdb:<file> and postgres://… destinations; use --disposition replace or append here',
+      },
+    );
   }
 }
 
@@ -101,6 +139,8 @@ async function syncStream(
   basePlan: Omit<StreamPlan, 'stageDir'>,
   runId: string,
   request: SyncRequest,
+  recorder: RunRecorder,
+  { attempt, lease }: StreamAttempt,
 ): Promise<StreamReport> {
   const schema: StreamSchema = basePlan.schema;
   const name = qualifiedName(schema);
@@ -111,7 +151,10 @@ async function syncStream(
   let rowsRead = 0;
   let bytesRead = 0;
   let writer: StreamWriter | undefined;
+  // Errors from the commit on are not retried: whether it published is then not certain.
+  let committing = false;
   try {
+    if (attempt > 1) await recorder.clearChunks(runId, name);
     writer = await destination.openStream({
       namespace: schema.namespace,
       name: schema.name,
@@ -123,13 +166,26 @@ async function syncStream(
     progress('start', 0, 0);
     let position: SourcePosition | null = null;
     for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, null), READ_AHEAD)) {
+      // Hashed before write(): the destination may delete the staged file once it has loaded it.
+      const contentSha256 = await fileSha256(chunk.path);
       await writer.write(chunk);
+      await recorder.recordChunk(runId, {
+        stream: name,
+        index: chunk.index,
+        rows: chunk.rows,
+        bytes: chunk.bytes,
+        contentSha256,
+        startPosition: position,
+        endPosition: chunk.position,
+      });
       rowsRead += chunk.rows;
       bytesRead += chunk.bytes;
       position = chunk.position;
       progress('chunk', rowsRead, bytesRead);
     }
     progress('commit', rowsRead, bytesRead);
+    await lease.assertHeld();
+    committing = true;
     const result = await writer.commit(position);
     // Run-time check of what moved: every staged row must be in the commit.
     if (result.rowsWritten !== rowsRead) {
@@ -146,27 +202,22 @@ async function syncStream(
       stream: name,
       status: 'succeeded',
       rowsRead,
+      bytesRead,
       rowsWritten: result.rowsWritten,
+      rowsQuarantined: 0,
       bytesWritten: result.bytesWritten,
       filesWritten: result.filesWritten,
       snapshotId: result.snapshotId,
       durationMs: Date.now() - started,
+      attempts: attempt,
+      verification: 'passed',
     };
   } catch (error) {
     await writer?.abort().catch(() => undefined);
+    // A retryable error before the commit goes up to runGuardedStream, which tries again.
+    if (isSluiceError(error) && (error.isUsage || (error.retryable && !committing))) throw error;
     progress('failed', rowsRead, bytesRead);
-    if (isSluiceError(error) && error.isUsage) throw error;
-    return {
-      stream: name,
-      status: 'failed',
-      rowsRead,
-      rowsWritten: 0,
-      bytesWritten: 0,
-      filesWritten: 0,
-      snapshotId: null,
-      durationMs: Date.now() - started,
-      error: redact(messageOf(error)) + (isSluiceError(error) && error.hint ? ` (hint: ${error.hint})` : ''),
-    };
+    return { ...failedStreamReport(name, error, started, rowsRead, bytesRead), attempts: attempt };
   } finally {
     await rm(stageDir, { recursive: true, force: true });
   }
@@ -179,7 +230,14 @@ function summarise(runId: string, streams: StreamReport[], started: number): Syn
     status: streams.every((s) => s.status === 'succeeded') ? 'succeeded' : 'failed',
     streams,
     rowsRead: sum((s) => s.rowsRead),
+    bytesRead: sum((s) => s.bytesRead),
     rowsWritten: sum((s) => s.rowsWritten),
+    rowsQuarantined: sum((s) => s.rowsQuarantined),
+    verification: streams.some((s) => s.verification === 'failed')
+      ? 'failed'
+      : streams.length > 0 && streams.every((s) => s.verification === 'passed')
+        ? 'passed'
+        : 'not-run',
     bytesWritten: sum((s) => s.bytesWritten),
     durationMs: Date.now() - started,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -1,4 +1,7 @@
 import type { Disposition, SyncMode } from '../core/stream.js';
+import type { DestinationSettings } from '../destinations/registry.js';
+import type { RetryPolicy } from './retry.js';
+import type { LeaseSettings } from './stream-lease.js';
 
 /** How one table is synced. */
 export interface StreamSettings {
@@ -18,6 +21,8 @@ export interface SyncRequest {
   from: string;
   /** Destination URL: `lake:<dir>`, … */
   to: string;
+  /** Destination settings that do not belong in its URL (a project file's `s3:` block). */
+  destinationSettings?: DestinationSettings;
   /** Tables to sync (`name` or `namespace.name`), or 'all'. */
   tables: string[] | 'all';
   /** Read mode; default 'full'. */
@@ -30,8 +35,12 @@ export interface SyncRequest {
   disposition?: Disposition;
   /** Per-table settings (from a project file), overriding mode/disposition/cursor/primaryKey above. */
   settingsFor?: (namespace: string, name: string) => StreamSettings;
-  /** Control database URL; default `sqlite:.sluice/control.db`. */
+  /** Control database URL; default: the destination's (`defaultControlUrl`: a local lake's own `<root>/_sluice/control.db`). */
   control?: string;
+  /** Stream leases: TTL, and how long to wait for a stream another run holds (default: do not wait). */
+  lease?: Partial<LeaseSettings>;
+  /** Retries of a stream on retryable errors (default DEFAULT_RETRY: 6 tries, 0.5 s doubling to 30 s, full jitter). */
+  retry?: Partial<RetryPolicy>;
   /** Receives progress lines for people (stderr in the CLI). */
   onProgress?: (event: SyncProgress) => void;
 }
@@ -41,12 +50,17 @@ export interface SyncProgress {
   /** `namespace.table`. */
   stream: string;
   /** What happened. */
-  phase: 'start' | 'chunk' | 'commit' | 'done' | 'failed';
+  phase: 'start' | 'chunk' | 'commit' | 'done' | 'failed' | 'retry';
   /** Rows staged or written so far for the stream. */
   rows: number;
   /** Bytes staged so far for the stream. */
   bytes: number;
+  /** For 'retry': what failed and when the next try starts. */
+  message?: string;
 }
+
+/** Whether the commit held every row read (checked right after the commit); not-run when the stream failed first. */
+export type Verification = 'passed' | 'failed' | 'not-run';
 
 /** What one stream did in a run. */
 export interface StreamReport {
@@ -56,12 +70,20 @@ export interface StreamReport {
   status: 'succeeded' | 'failed';
   /** Rows read from the source. */
   rowsRead: number;
+  /** Bytes staged from the source. */
+  bytesRead: number;
   /** Rows written by the commit. */
   rowsWritten: number;
+  /** Rows set aside in quarantine instead of loaded. */
+  rowsQuarantined: number;
   /** Bytes of data files written. */
   bytesWritten: number;
   /** Data files written. */
   filesWritten: number;
+  /** Tries it took (retries on retryable errors read the stream again from its start). */
+  attempts: number;
+  /** Outcome of the post-commit check. */
+  verification: Verification;
   /** Snapshot the commit created. */
   snapshotId: string | null;
   /** Wall time for the stream. */
@@ -80,8 +102,14 @@ export interface SyncReport {
   streams: StreamReport[];
   /** Sum of rows read. */
   rowsRead: number;
+  /** Sum of bytes staged from the source. */
+  bytesRead: number;
   /** Sum of rows written. */
   rowsWritten: number;
+  /** Sum of rows quarantined. */
+  rowsQuarantined: number;
+  /** Failed if any stream's check failed; passed if every stream's passed; else not-run. */
+  verification: Verification;
   /** Sum of bytes written. */
   bytesWritten: number;
   /** Wall time of the run. */

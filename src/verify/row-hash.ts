@@ -125,7 +125,8 @@ export function rowHashSql(rowText: string): string {
   return `left(md5(${rowText}), 15)`;
 }
 
-function rowHashNumberSql(dialect: HashDialect, rowText: string): string {
+/** SQL for the 60-bit row hash as a bigint, ready to be summed exactly. */
+export function rowHashNumberSql(dialect: HashDialect, rowText: string): string {
   const hex = rowHashSql(rowText);
   return dialect === 'postgres'
     ? `CAST(CAST('x' || ${hex} AS bit(60)) AS bigint)`

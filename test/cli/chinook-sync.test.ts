@@ -13,7 +13,7 @@ import { discoverSource } from '../../src/sync/discover-source.js';
 import { pgRows, tableRowHashes } from '../../src/verify/fingerprint-queries.js';
 import { sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
 import { CHINOOK_SQLITE, CHINOOK_TABLES, chinookSqliteName, loadChinook } from '../helpers/chinook.js';
-import { diffAgainstLake } from '../helpers/lake-content.js';
+import { diffAgainstLake, expectIdentical } from '../helpers/lake-content.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -54,20 +54,6 @@ async function syncAndList(from: string, lake: string, expected: Record<string, 
   const listed = JSON.parse(tables.stdout) as { table: string; totalRecords: number; snapshotId: string }[];
   expect(Object.fromEntries(listed.map((t) => [t.table, t.totalRecords]))).toEqual(expected);
   for (const t of listed) expect(t.snapshotId).toMatch(/^\d+$/);
-}
-
-function expectIdentical(diffs: Awaited<ReturnType<typeof diffAgainstLake>>): void {
-  expect(diffs.size).toBe(11);
-  for (const [table, diff] of diffs) {
-    expect({ table, missing: diff.missing, extra: diff.extra, changed: diff.changed }).toEqual({
-      table,
-      missing: [],
-      extra: [],
-      changed: [],
-    });
-    expect(diff.lakeRows, table).toBe(diff.sourceRows);
-    expect(diff.sourceRows, table).toBeGreaterThan(0);
-  }
 }
 
 describe('Chinook from SQLite into the lake', () => {

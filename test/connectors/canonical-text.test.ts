@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { decimalFromDouble, decimalFromInteger, formatFloat64 } from '../../src/connectors/canonical-text.js';
+import {
+  decimalFromDouble,
+  decimalFromInteger,
+  formatFloat32,
+  formatFloat64,
+} from '../../src/connectors/canonical-text.js';
 import { canonicalDate, canonicalTime, canonicalTimestamp } from '../../src/connectors/datetime-text.js';
 import { MACHINE_PG } from '../helpers/postgres.js';
 import { serviceAvailable } from '../helpers/services.js';
@@ -64,8 +69,42 @@ describe.skipIf(!up)('formatFloat64 against PostgreSQL', () => {
   });
 });
 
+/** float32 values: the notation switch points, ties, integers near 2^24 and beyond, random bit patterns. */
+function sampleFloats(): number[] {
+  const values = [0.1, 1 / 3, 1e-4, 9.9e-5, 1e6, 999999, 123456.7, 3784.53125, 16777217, 25979518976];
+  values.push(3.4028235e38, 1.17549435e-38, 1.4e-45, 1.0000001, 12.35);
+  const view = new DataView(new ArrayBuffer(4));
+  let seed = 777;
+  while (values.length < 5000) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    view.setUint32(0, seed * 2 + (seed & 1));
+    const value = view.getFloat32(0);
+    if (Number.isFinite(value)) values.push(value);
+  }
+  return values.map(Math.fround).flatMap((v) => [v, -v]);
+}
+
+describe.skipIf(!up)('formatFloat32 against PostgreSQL', () => {
+  it('prints every sample exactly as PostgreSQL float4 does with extra_float_digits=3', async () => {
+    const values = sampleFloats();
+    const client = new pg.Client({ ...MACHINE_PG, database: 'postgres' });
+    await client.connect();
+    try {
+      await client.query('SET extra_float_digits = 3');
+      // float8 text → float4 is exact here: every sample is a float32 widened to a double.
+      const { rows } = await client.query<{ t: string }>('SELECT unnest($1::float8[])::float4::text AS t', [
+        values.map((v) => String(v)),
+      ]);
+      expect(values.map(formatFloat32)).toEqual(rows.map((r) => r.t));
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('canonical text', () => {
-  it('formats special doubles', () => {
+  it('formats special floats', () => {
+    expect([NaN, Infinity, -Infinity, 0, -0].map(formatFloat32)).toEqual(['NaN', 'Infinity', '-Infinity', '0', '-0']);
     expect([NaN, Infinity, -Infinity, 0, -0].map(formatFloat64)).toEqual([
       'NaN',
       'Infinity',

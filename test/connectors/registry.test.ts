@@ -30,16 +30,35 @@ describe('connectorForUrl', () => {
     expect(error.message).toContain(path.resolve('data/shop.db'));
   });
 
+  it('makes MySQL connectors for mysql:// and mariadb:// in the URL\'s database, without I/O', async () => {
+    const a = connectorForUrl('mysql://u:pw@db.example:3307/shop');
+    expect([a.type, a.namespace]).toEqual(['mysql', 'shop']);
+    const b = connectorForUrl('mariadb://u@db.example/sales?parallelism=2&splitMinRows=10&ssl=false');
+    expect([b.type, b.namespace]).toEqual(['mysql', 'sales']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it.each([
-    ['mysql://u:secret@h/db', 'mysql'],
-    ['mariadb://u@h/db', 'mariadb'],
+    ['mysql://u:secret@h', /must be mysql:\/\/user:password@host:3306\/database/],
+    ['mysql://u:secret@h/db?parallelism=0', /parallelism/],
+    ['mysql://u:secret@h/db?schema=x', /unknown parameter schema/],
+    ['mariadb://u:secret@h/db?ssl=maybe', /ssl must be true or false/],
+  ])('%s is a USAGE error naming the problem, without the password', (url, message) => {
+    const error = errorOf(url);
+    expect(isSluiceError(error, 'USAGE'), String(error)).toBe(true);
+    expect(error.message).toMatch(message);
+    expect(error.hint).toMatch(/mysql:\/\//);
+    expect(`${error.message} ${error.hint}`).not.toContain('secret');
+  });
+
+  it.each([
     ['file:./orders.csv', 'file'],
     ['s3://bucket/key', 's3'],
   ])('%s is NOT_SUPPORTED yet, with the supported forms in the hint', (url, kind) => {
     const error = errorOf(url);
     expect(isSluiceError(error, 'NOT_SUPPORTED')).toBe(true);
     expect(error.message).toBe(`${kind} sources are not yet supported`);
-    expect(error.hint).toContain('supported today: postgres://, sqlite:');
+    expect(error.hint).toContain('supported today: postgres://, sqlite:, mysql://, mariadb://');
     expect(`${error.message} ${error.hint}`).not.toContain('secret');
   });
 

@@ -145,6 +145,10 @@ export function describeControlDb(label: string, home: () => ControlHome): void 
             snapshotId: null,
             durationMs: null,
             error: 'boom',
+            rowsRead: null,
+            rowsQuarantined: null,
+            attempts: null,
+            verification: null,
           },
           {
             stream: 'public.orders',
@@ -155,6 +159,10 @@ export function describeControlDb(label: string, home: () => ControlHome): void 
             snapshotId: 8_765_432_109_876,
             durationMs: 1500,
             error: null,
+            rowsRead: null,
+            rowsQuarantined: null,
+            attempts: null,
+            verification: null,
           },
         ]);
 

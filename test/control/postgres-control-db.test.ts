@@ -26,9 +26,13 @@ describe.skipIf(!up)('postgres control database', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'sluice' ORDER BY 1`,
     );
     expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual([
+      'iceberg_namespace_properties',
+      'iceberg_tables',
+      'run_chunks',
       'run_streams',
       'runs',
       'schema_migrations',
+      'stream_leases',
       'stream_state',
     ]);
     const publicTables = await database.sql(

@@ -1,14 +1,16 @@
 /**
- * The Chinook sample database (11 tables, a few thousand rows), in its PostgreSQL and SQLite
- * editions, as shared test data for sources.
+ * The Chinook sample database (11 tables, a few thousand rows), in its PostgreSQL, MySQL and
+ * SQLite editions, as shared test data for sources.
  */
 import { readFile } from 'node:fs/promises';
+import type { TestMariaDb } from './mariadb.js';
 import type { TestDatabase } from './postgres.js';
 
 const DIR = '/work/shared/datasets/chinook';
 /** The SQLite edition (open read-only: tests must not change it). */
 export const CHINOOK_SQLITE = `${DIR}/Chinook_Sqlite.sqlite`;
 const POSTGRES_SQL = `${DIR}/Chinook_PostgreSql.sql`;
+const MYSQL_SQL = `${DIR}/Chinook_MySql.sql`;
 
 /** Tables with their primary keys and row counts, keyed by the PostgreSQL edition's snake_case names. */
 export const CHINOOK_TABLES: Readonly<Record<string, { primaryKey: string[]; rows: number }>> = {
@@ -25,7 +27,7 @@ export const CHINOOK_TABLES: Readonly<Record<string, { primaryKey: string[]; row
   track: { primaryKey: ['track_id'], rows: 3503 },
 };
 
-/** The SQLite edition's PascalCase name for a snake_case name (`invoice_line` → `InvoiceLine`). */
+/** The SQLite and MySQL editions' PascalCase name for a snake_case name (`invoice_line` → `InvoiceLine`). */
 export function chinookSqliteName(snake: string): string {
   return snake.replace(/(^|_)([a-z])/g, (_, _sep: string, letter: string) => letter.toUpperCase());
 }
@@ -36,9 +38,21 @@ export function chinookSqliteName(snake: string): string {
  * tables land in the database given.
  */
 export async function loadChinook(db: TestDatabase): Promise<void> {
-  const script = (await readFile(POSTGRES_SQL, 'utf8'))
-    .split('\n')
-    .filter((line) => !/^\s*(DROP DATABASE|CREATE DATABASE|\\c\s)/i.test(line))
-    .join('\n');
-  await db.sql(script);
+  await db.sql(await scriptInto(POSTGRES_SQL, /^\s*(DROP DATABASE|CREATE DATABASE|\\c\s)/i));
+}
+
+/**
+ * Loads the MySQL edition into a MariaDB test database, without its `DROP/CREATE DATABASE` and
+ * `USE`. Its string literals are standard SQL (`'Rusticana \ Act'` means a backslash, as in the
+ * other editions), so they are read with NO_BACKSLASH_ESCAPES: MySQL's default would drop it.
+ */
+export async function loadChinookMariaDb(db: TestMariaDb): Promise<void> {
+  const script = await scriptInto(MYSQL_SQL, /^\s*(DROP DATABASE|CREATE DATABASE|USE\s)/i);
+  await db.sql(`SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES');\n${script}`);
+}
+
+/** A Chinook script without the lines that create and switch to its own database. */
+async function scriptInto(file: string, ownDatabase: RegExp): Promise<string> {
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  return lines.filter((line) => !ownDatabase.test(line)).join('\n');
 }

@@ -13,7 +13,7 @@ import { postgresConfigSchema } from './postgres-config.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { readTableWithCopy } from './postgres-copy-reader.js';
 import { discoverPostgresSchema } from './postgres-discover.js';
-import { connectError, pgTarget } from './postgres-errors.js';
+import { connectError, isTransientPgError, pgTarget } from './postgres-errors.js';
 import type { PgTarget } from './postgres-errors.js';
 
 export const postgresConnectorDefinition: ConnectorDefinition<PostgresConfig> = {
@@ -138,7 +138,7 @@ export class PostgresConnector implements Connector {
   private queryError(error: unknown, what: string): SluiceError {
     if (error instanceof SluiceError) return error;
     const detail = redact(messageOf(error));
-    const lost = /terminated|ECONNRESET|closed/i.test(detail);
+    const lost = isTransientPgError(error);
     return new SluiceError('SOURCE_READ', `${what} failed: ${detail}`, {
       hint: lost ? 'the connection to PostgreSQL was lost; try again' : 'see the cause',
       retryable: lost,

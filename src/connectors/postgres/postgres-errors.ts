@@ -51,6 +51,34 @@ const NETWORK = new Set([
   'ENETUNREACH',
 ]);
 
+/** Node socket errors after which a new connection may well work. */
+const TRANSIENT_SOCKET = new Set([...NETWORK, 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * SQLSTATEs worth retrying: class 08 (connection exception), 40001 serialization failure,
+ * 40P01 deadlock, 53300 too many connections, 57P01/57P02/57P03 admin or crash shutdown and
+ * "cannot connect now" (starting up). Everything else (28 auth, 42 syntax or missing objects,
+ * 3D000 missing database, 22 data) fails the same way again, so it is terminal.
+ */
+const TRANSIENT_SQLSTATE = /^(08...|40001|40P01|53300|57P0[123])$/;
+
+/**
+ * pg reports a socket closed under it without a code, only with one of these messages (and
+ * pg-copy-streams with "Connection terminated" too).
+ */
+const LOST_MESSAGE = /connection terminated|terminated unexpectedly|connection ended|ECONNRESET|EPIPE/i;
+
+/**
+ * True when repeating the operation on a new connection may succeed: the one place PostgreSQL
+ * driver errors are classified retryable or terminal.
+ */
+export function isTransientPgError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined && (TRANSIENT_SOCKET.has(code) || TRANSIENT_SQLSTATE.test(code))) return true;
+  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) return false;
+  return LOST_MESSAGE.test(messageOf(error));
+}
+
 export function connectError(error: unknown, target: PgTarget): SluiceError {
   if (error instanceof SluiceError) return error;
   const code = codeOf(error);
@@ -83,7 +111,7 @@ export function connectError(error: unknown, target: PgTarget): SluiceError {
       cause: error,
     });
   }
-  if (code === '53300' || code === '57P03' || /timeout|terminated/i.test(detail)) {
+  if (isTransientPgError(error) || /timeout/i.test(detail)) {
     return new SluiceError('SOURCE_CONNECT', `cannot connect to PostgreSQL at ${where}: ${detail}`, {
       hint: 'the server is busy, starting or slow to answer; try again shortly',
       retryable: true,
@@ -141,10 +169,12 @@ export function readError(error: unknown, plan: StreamPlan, sql: string): Sluice
       sql,
     });
   }
-  const lost = code === '57P01' || code === 'ECONNRESET' || /terminated|closed|ECONNRESET/i.test(detail);
+  const transient = isTransientPgError(error);
   return new SluiceError('SOURCE_READ', `reading ${table} failed: ${detail}`, {
-    hint: lost ? 'the connection to PostgreSQL was lost; run the sync again' : 'see the cause and the SQL',
-    retryable: lost,
+    hint: transient
+      ? 'the connection to PostgreSQL was lost or the server asked to retry; the run retries this itself, and a rerun resumes safely'
+      : 'see the cause and the SQL',
+    retryable: transient,
     cause: error,
     sql,
   });

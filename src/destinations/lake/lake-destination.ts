@@ -3,40 +3,51 @@
  * table on the first write), `replace` commits an overwrite snapshot that removes every live
  * file and may bring a new schema. Earlier snapshots and their files stay for history and time
  * travel. One embedded DuckDB converts staged chunks to Parquet; each open stream gets its own
- * connection to it.
+ * connection to it. Commits go through the lake's SQL catalog in the control database (see
+ * src/lake/table-catalog.ts): the lake's own `_sluice/control.db` unless one is named.
  */
 import { randomUUID } from 'node:crypto';
+import type { ControlDb } from '../../control/control-db.js';
 import { SluiceError } from '../../core/errors.js';
 import type { DuckDB, DuckDBOptions } from '../../engine/duckdb.js';
 import { openDuckDB } from '../../engine/duckdb.js';
+import type { LakeControl } from '../../lake/lake-control.js';
+import { openLakeControl } from '../../lake/lake-control.js';
 import type { SnapshotOperation } from '../../lake/snapshot-commit.js';
 import { planSchema } from '../../lake/snapshot-commit.js';
 import { assertTableIdent } from '../../lake/table-location.js';
-import { loadTable } from '../../lake/table-versions.js';
-import { LocalStorage } from '../../storage/local-storage.js';
+import { TableCatalog } from '../../lake/table-catalog.js';
+import type { StorageLocation } from '../../storage/open-storage.js';
+import { openStorage } from '../../storage/open-storage.js';
 import type { ObjectStorage } from '../../storage/storage.js';
 import type { Destination, DestinationStream, StreamWriter } from '../destination.js';
 import { LakeStreamWriter } from './lake-stream-writer.js';
 
 /** Options for a lake destination. */
 export interface LakeDestinationOptions {
-  /** The store to write to; defaults to the local directory given as root. */
+  /** The store to write to; defaults to the store of the root given. */
   storage?: ObjectStorage;
   /** Settings of the DuckDB that writes Parquet. */
   duckdb?: DuckDBOptions;
+  /**
+   * The control database holding the lake's catalog: a URL, or an open database (left open on
+   * close). Default: the lake's own `sqlite:<root>/_sluice/control.db`; a lake on S3 must name one.
+   */
+  control?: string | ControlDb;
 }
 
 export class LakeDestination implements Destination {
   private readonly storage: ObjectStorage;
   private db: Promise<DuckDB> | undefined;
+  private control: Promise<LakeControl> | undefined;
   private closed = false;
 
-  /** `root` is the lake directory (path or `file://` URL). Does no I/O. */
+  /** `root` is the lake directory (path or `file://` URL) or `s3://bucket/prefix`. Does no I/O. */
   constructor(
-    root: string,
+    root: string | StorageLocation,
     private readonly options: LakeDestinationOptions = {},
   ) {
-    this.storage = options.storage ?? new LocalStorage(root);
+    this.storage = options.storage ?? openStorage(root);
   }
 
   async check(): Promise<void> {
@@ -47,6 +58,7 @@ export class LakeDestination implements Destination {
       });
     }
     await this.storage.delete(probe);
+    await this.catalog();
   }
 
   async openStream(stream: DestinationStream): Promise<StreamWriter> {
@@ -56,10 +68,18 @@ export class LakeDestination implements Destination {
     const operation = operationFor(stream);
     const ident = { namespace: stream.namespace, name: stream.name };
     assertTableIdent(ident);
-    const base = await loadTable(this.storage, ident);
+    const catalog = await this.catalog();
+    const base = await catalog.load(ident);
     const schema = planSchema(base, stream.columns, operation);
     const connection = await (await this.duckdb()).connect();
-    return new LakeStreamWriter(this.storage, connection, { stream, ident, base, operation, schema });
+    return new LakeStreamWriter(this.storage, connection, {
+      stream,
+      ident,
+      base,
+      operation,
+      schema,
+      catalog,
+    });
   }
 
   async close(): Promise<void> {
@@ -68,6 +88,14 @@ export class LakeDestination implements Destination {
     const db = this.db;
     this.db = undefined;
     if (db) (await db).close();
+    const control = this.control;
+    this.control = undefined;
+    if (control) await (await control).close();
+  }
+
+  private async catalog(): Promise<TableCatalog> {
+    this.control ??= openLakeControl(this.storage, this.options.control, 'write');
+    return new TableCatalog(this.storage, (await this.control).db);
   }
 
   private duckdb(): Promise<DuckDB> {

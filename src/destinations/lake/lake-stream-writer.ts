@@ -1,13 +1,13 @@
 /**
  * Writes one stream into one Iceberg table: each staged chunk becomes one Parquet data file
  * under a fresh uuid name (written to a temporary name first, so an unfinished file is never
- * referenced), and `commit` publishes them all as one snapshot. The table version seen at
- * `openStream` is the commit's base: if anyone commits the table in between, this commit fails
- * with COMMIT_CONFLICT instead of publishing data planned against a state that has moved on.
+ * referenced), and `commit` publishes them all as one snapshot through the catalog. The table
+ * version seen at `openStream` is the commit's base: if anyone commits the table in between, an
+ * append rebases onto the new state and a replace fails with COMMIT_CONFLICT (rebase-commit.ts).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import type { ParquetColumn } from '../../engine/parquet-writer.js';
@@ -16,12 +16,17 @@ import { dataFileFromParquet } from '../../lake/data-file-stats.js';
 import { avroCompatibleName } from '../../lake/iceberg-schema.js';
 import type { DataFile } from '../../lake/manifest-schemas.js';
 import type { SchemaPlan, SnapshotOperation } from '../../lake/snapshot-commit.js';
-import { commitSnapshot } from '../../lake/snapshot-commit.js';
+import { commitRebasing } from '../../lake/rebase-commit.js';
+import type { TableCatalog } from '../../lake/table-catalog.js';
 import type { TableIdent } from '../../lake/table-location.js';
 import { dataFileKey, qualifiedName } from '../../lake/table-location.js';
 import type { LoadedTable } from '../../lake/table-versions.js';
 import type { ObjectStorage } from '../../storage/storage.js';
 import type { CommitResult, DestinationStream, StreamWriter } from '../destination.js';
+import { BackgroundUploads } from './background-uploads.js';
+
+/** Data files uploading while the next chunk converts (each waits on local disk until sent). */
+const UPLOADS_IN_FLIGHT = 2;
 
 /** Everything a stream writer needs, decided by the destination at `openStream`. */
 export interface LakeStreamPlan {
@@ -35,10 +40,13 @@ export interface LakeStreamPlan {
   operation: SnapshotOperation;
   /** Schema the files are written with. */
   schema: SchemaPlan;
+  /** The lake's catalog, through which the commit is published. */
+  catalog: TableCatalog;
 }
 
 export class LakeStreamWriter implements StreamWriter {
   private readonly written: { key: string; file: DataFile }[] = [];
+  private readonly uploads = new BackgroundUploads(UPLOADS_IN_FLIGHT);
   private readonly columns: ParquetColumn[];
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
@@ -86,10 +94,10 @@ export class LakeStreamWriter implements StreamWriter {
     if (result.rows === 0) {
       await fs.rm(temp, { force: true });
     } else {
-      await this.storage.putFile(key, temp);
-      this.written.push({
-        key,
-        file: dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields),
+      const file = dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields);
+      await this.uploads.add(async () => {
+        await this.storage.putFile(key, temp);
+        this.written.push({ key, file });
       });
     }
     await fs.rm(chunk.path, { force: true });
@@ -97,14 +105,28 @@ export class LakeStreamWriter implements StreamWriter {
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
     this.assertOpen('commit');
+    await this.uploads.drain();
+    // Uploads finish in any order; keys start with the chunk index, so this is chunk order.
+    this.written.sort((a, b) => (a.key < b.key ? -1 : 1));
     const files = this.written.map((entry) => entry.file);
-    const { snapshot } = await commitSnapshot(this.storage, this.plan.ident, this.plan.base, {
-      operation: this.plan.operation,
-      schema: this.plan.schema,
-      files,
-      runId: this.plan.stream.runId,
-      position,
-    });
+    let committed;
+    try {
+      committed = await commitRebasing(this.plan.catalog, this.plan.ident, this.plan.base, {
+        operation: this.plan.operation,
+        schema: this.plan.schema,
+        files,
+        runId: this.plan.stream.runId,
+        position,
+      });
+    } catch (error) {
+      // The table may already reference the files: `abort` must not delete them.
+      if (isSluiceError(error, 'COMMIT_UNKNOWN')) {
+        this.state = 'committed';
+        this.db.close();
+      }
+      throw error;
+    }
+    const { snapshot } = committed;
     this.state = 'committed';
     this.db.close();
     return {
@@ -120,6 +142,7 @@ export class LakeStreamWriter implements StreamWriter {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.db.close();
+    await this.uploads.settle();
     await Promise.allSettled(this.written.map((entry) => this.storage.delete(entry.key)));
   }
 

@@ -1,0 +1,201 @@
+/**
+ * Byte-level work on CSV and JSON files that DuckDB does not do itself: recognising the text
+ * encoding (a byte order mark, or `?encoding=`), turning non-UTF-8 text into UTF-8 for DuckDB
+ * (which reads UTF-8, little-endian UTF-16 and strict Latin-1 only), and finding the physical
+ * line of a byte offset for quarantine reports. Decoding is strict: a byte sequence that is not
+ * valid in the declared encoding is an error naming the file and line, never a replacement
+ * character slipped into the data.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { SluiceError, messageOf } from '../../core/errors.js';
+
+const NEWLINE = 0x0a;
+/** Longest raw line kept for a quarantine row. */
+const MAX_RAW_BYTES = 64 * 1024;
+
+/** The file's bytes, decompressed when it is gzip. */
+export function openBytes(file: string, gzip: boolean): Readable {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  return gzip ? raw.pipe(createGunzip()) : raw;
+}
+
+/**
+ * The encoding to decode a file with: `declared` when given, else UTF-16 (LE or BE) when the
+ * file starts with its byte order mark, else UTF-8. Names are WHATWG labels, lower case.
+ */
+export async function textEncodingOf(file: string, gzip: boolean, declared: string | undefined): Promise<string> {
+  if (declared !== undefined) return new TextDecoder(declared).encoding;
+  const head = await firstBytes(file, gzip, 2);
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+async function firstBytes(file: string, gzip: boolean, count: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  const stream = openBytes(file, gzip);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length >= count) break;
+    }
+  } catch (error) {
+    throw readFailed(file, error);
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, count);
+}
+
+/**
+ * Writes `file` (decompressed) as UTF-8 to `target`. A sequence that is invalid in `encoding`
+ * fails with SOURCE_READ naming `name` and the line.
+ */
+export async function transcodeToUtf8(
+  file: string,
+  gzip: boolean,
+  encoding: string,
+  target: string,
+  name: string,
+): Promise<void> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  let line = 1;
+  const decode = (chunk: Buffer | null): Buffer => {
+    let text: string;
+    try {
+      text = chunk === null ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch (error) {
+      throw new SluiceError('SOURCE_READ', `${name} line ${line}: the bytes are not valid ${encoding}`, {
+        hint: `fix the file, or give its real encoding with ?encoding=… (e.g. windows-1252, utf-16le)`,
+        cause: error,
+      });
+    }
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) line += 1;
+    return Buffer.from(text, 'utf8');
+  };
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        done(null, decode(chunk));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done) {
+      try {
+        done(null, decode(null));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+  try {
+    await pipeline(openBytes(file, gzip), transform, createWriteStream(target, { flags: 'wx' }));
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw readFailed(name, error);
+  }
+}
+
+/** Where a byte offset falls: its 1-based physical line and that line's bytes, printable. */
+export interface LineAt {
+  /** 1-based line number (lines end at `\n`). */
+  line: number;
+  /** The line from the offset to its end, invalid UTF-8 shown as `\xNN`, at most 64 KiB. */
+  text: string;
+}
+
+/** The line of each byte offset of the decoded text, in one pass over the file. */
+export async function linesAt(file: string, gzip: boolean, offsets: readonly number[]): Promise<Map<number, LineAt>> {
+  const wanted = [...new Set(offsets)].sort((a, b) => a - b);
+  const found = new Map<number, LineAt>();
+  let next = 0;
+  let line = 1;
+  let base = 0;
+  /** The line being collected for an offset, until its newline arrives. */
+  let open: { offset: number; line: number; parts: Buffer[]; bytes: number } | undefined;
+  const close = () => {
+    if (!open) return;
+    found.set(open.offset, { line: open.line, text: printable(Buffer.concat(open.parts)) });
+    open = undefined;
+  };
+  try {
+    for await (const chunk of openBytes(file, gzip) as AsyncIterable<Buffer>) {
+      let pos = 0;
+      while (pos < chunk.length) {
+        const target = wanted[next];
+        const newline = chunk.indexOf(NEWLINE, pos);
+        const lineEnd = newline < 0 ? chunk.length : newline;
+        if (open) {
+          const piece = chunk.subarray(pos, Math.min(lineEnd, pos + MAX_RAW_BYTES - open.bytes));
+          open.parts.push(piece);
+          open.bytes += piece.length;
+          if (newline >= 0) close();
+        } else if (target !== undefined && target >= base + pos && target <= base + lineEnd) {
+          open = { offset: target, line, parts: [], bytes: 0 };
+          next += 1;
+          pos = target - base;
+          continue;
+        }
+        if (newline < 0) break;
+        line += 1;
+        pos = newline + 1;
+      }
+      base += chunk.length;
+      if (next >= wanted.length && !open) break;
+    }
+  } catch (error) {
+    throw readFailed(file, error);
+  }
+  close();
+  return found;
+}
+
+/** UTF-8 text with every invalid byte written as `\xNN`, and without a trailing `\r`. */
+export function printable(bytes: Buffer): string {
+  let out = '';
+  let run = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length > 0) {
+      i += length;
+      continue;
+    }
+    out += bytes.toString('utf8', run, i) + `\\x${(bytes[i] ?? 0).toString(16).padStart(2, '0')}`;
+    i += 1;
+    run = i;
+  }
+  return (out + bytes.toString('utf8', run)).replace(/\r$/, '');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Length of the valid UTF-8 sequence starting at `i`, or 0 when none starts there. */
+function utf8SequenceLength(bytes: Buffer, i: number): number {
+  const first = bytes[i] ?? 0;
+  if (first < 0x80) return 1;
+  const length = first >= 0xc2 && first < 0xe0 ? 2 : first >= 0xe0 && first < 0xf0 ? 3 : first >= 0xf0 && first < 0xf5 ? 4 : 0;
+  if (length === 0 || i + length > bytes.length) return 0;
+  try {
+    strictUtf8.decode(bytes.subarray(i, i + length));
+    return length;
+  } catch {
+    return 0;
+  }
+}
+
+function readFailed(file: string, error: unknown): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const gzip = /incorrect header check|unexpected end of file|invalid (block|distance|code)/i.test(messageOf(error));
+  return new SluiceError('SOURCE_READ', `cannot read ${file}: ${messageOf(error)}`, {
+    hint: gzip ? 'the file is not valid gzip; check the file or drop .gz from its name' : 'check that the file is readable',
+    cause: error,
+  });
+}
