@@ -3,8 +3,13 @@ import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../c
 
 /** What a source can do, as data: the planner checks these before it plans a stream. */
 export interface SourceCapabilities {
-  /** Cursor-based incremental reads. */
+  /** Incremental reads: only what is new since the position of the last commit. */
   incremental: boolean;
+  /**
+   * What an incremental read follows: a cursor column the user names (the default), or the
+   * source's own files (each new or changed file is read once; no cursor needed).
+   */
+  incrementalBy?: 'cursor' | 'file';
   /** Log-based change data capture. */
   cdc: boolean;
   /** Key-range chunks read in parallel. */

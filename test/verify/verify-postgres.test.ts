@@ -146,10 +146,12 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ PostgreSQL', () => {
   });
 
   it('fails with an error, never "identical", when an endpoint goes away mid-verify', async () => {
-    // A lock parks verify's first query; the test then terminates that backend.
+    // A lock parks verify's first query; the test then terminates that backend. The watcher
+    // polls outside the locking transaction, whose view of pg_stat_activity would stay frozen.
     const locker = new pg.Client({ ...MACHINE_PG, database: right.name });
+    const watcher = new pg.Client({ ...MACHINE_PG, database: 'postgres' });
     locker.on('error', () => undefined);
-    await locker.connect();
+    await Promise.all([locker.connect(), watcher.connect()]);
     try {
       await locker.query('BEGIN; LOCK TABLE public.items IN ACCESS EXCLUSIVE MODE');
       const run = runCli(['verify', '--from', left.url, '--to', right.url, '--tables', 'items', '--json']);
@@ -157,12 +159,12 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ PostgreSQL', () => {
       void run.then(() => (finished = true));
       let terminated = 0;
       while (terminated === 0 && !finished) {
-        const { rows } = await locker.query<{ pid: number }>(
+        const { rows } = await watcher.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sluice verify' AND wait_event_type = 'Lock'`,
           [right.name],
         );
         for (const row of rows) {
-          await locker.query('SELECT pg_terminate_backend($1)', [row.pid]);
+          await watcher.query('SELECT pg_terminate_backend($1)', [row.pid]);
           terminated++;
         }
       }
@@ -174,7 +176,7 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ PostgreSQL', () => {
       expect(result.stderr).toMatch(/hint: the connection to .* was lost during verify/);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
-      await locker.end();
+      await Promise.all([locker.end(), watcher.end()]);
     }
   });
 });

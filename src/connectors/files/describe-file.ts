@@ -2,6 +2,7 @@
  * Discovery of one file: fetch it (S3), choose its reader, bring its text to UTF-8 when it is
  * in another encoding, and ask DuckDB for its columns (and, for CSV, its dialect).
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
@@ -19,7 +20,6 @@ export async function describeFile(
   file: ListedFile,
   config: FilesConfig,
   workDir: string,
-  fileNumber: number,
 ): Promise<DescribedFile> {
   const format = fileFormatOf(file.name, config.format);
   let local = await store.localPath(file);
@@ -33,7 +33,7 @@ export async function describeFile(
   }
   const encoding = await textEncodingOf(local, gzip, config.encoding);
   if (encoding !== 'utf-8') {
-    const utf8 = path.join(workDir, `${fileNumber}-utf8${format.kind === 'csv' ? '.csv' : '.json'}`);
+    const utf8 = path.join(workDir, `${randomUUID()}.utf8.${format.kind}`);
     await transcodeToUtf8(local, gzip, encoding, utf8, file.name);
     local = utf8;
     gzip = false;

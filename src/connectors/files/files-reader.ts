@@ -47,8 +47,8 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
 
   async function* stagedBytes(): AsyncGenerator<Buffer> {
     let offset = 0;
-    for (const [number, file] of toLoad.entries()) {
-      const staging = stageFile(db, await read.describe(file), plan.schema.columns, read.workDir, number);
+    for (const file of toLoad) {
+      const staging = stageFile(db, await read.describe(file), plan.schema.columns, read.workDir);
       for await (const bytes of staging.output) {
         offset += bytes.length;
         yield bytes;

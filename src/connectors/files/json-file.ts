@@ -106,7 +106,7 @@ export async function splitJsonLines(
 }
 
 /** Why a line is not one JSON object: a message, '' for a blank line, null when it is fine. */
-function jsonLineProblem(bytes: Buffer, decoder: TextDecoder): string | null {
+function jsonLineProblem(bytes: Buffer, decoder: { decode(input: Uint8Array): string }): string | null {
   let text: string;
   try {
     text = decoder.decode(bytes);

@@ -3,6 +3,7 @@
  * stage dialect (canonical text per column, `stageSelectList`); the bytes stream out while
  * DuckDB writes them. Quarantined rows of the file are known once its bytes are exhausted.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError, isSluiceError, messageOf } from '../../core/errors.js';
@@ -28,14 +29,13 @@ export function stageFile(
   described: DescribedFile,
   columns: readonly CanonicalColumn[],
   workDir: string,
-  fileNumber: number,
 ): StagingFile {
   const types = new Map(columns.map((c) => [c.name, c.sourceType]));
   // The file's columns typed as the stream has them: DuckDB then parses straight to that type.
   const asStream = described.columns.map((c) => ({ name: c.name, type: types.get(c.name) ?? c.type }));
   const streamTypes = new Map(asStream.map((c) => [c.name, c.type]));
   if (described.file.size === 0 || described.columns.length === 0) {
-    return { output: [], quarantined: async () => [] };
+    return { output: (async function* () {})(), quarantined: async () => [] };
   }
   switch (described.format.kind) {
     case 'parquet': {
@@ -44,7 +44,8 @@ export function stageFile(
       return { output: readFailures(described, copyCsvOutput(db, select, { tempDir: workDir })), quarantined: async () => [] };
     }
     case 'csv': {
-      const rejects = { errors: `sluice_rejects_${fileNumber}`, scans: `sluice_scans_${fileNumber}` };
+      const id = randomUUID().replaceAll('-', '');
+      const rejects = { errors: `sluice_rejects_${id}`, scans: `sluice_scans_${id}` };
       const dialect = described.csv;
       if (!dialect) throw new Error(`${described.file.name} was described without its CSV dialect`);
       const source = csvSource(described.path, described.gzip, dialect, asStream, rejects);
@@ -55,7 +56,7 @@ export function stageFile(
       };
     }
     case 'json':
-      return stageJson(db, described, columns, asStream, streamTypes, workDir, fileNumber);
+      return stageJson(db, described, columns, asStream, streamTypes, workDir);
   }
 }
 
@@ -66,7 +67,6 @@ function stageJson(
   asStream: readonly FileColumn[],
   streamTypes: ReadonlyMap<string, string>,
   workDir: string,
-  fileNumber: number,
 ): StagingFile {
   let quarantined: QuarantinedRow[] = [];
   const lines = described.jsonLines ?? true;
@@ -79,7 +79,7 @@ function stageJson(
       return;
     } catch (error) {
       if (!lines) throw readError(described, error);
-      const clean = path.join(workDir, `${fileNumber}-clean.ndjson`);
+      const clean = path.join(workDir, `${randomUUID()}.clean.ndjson`);
       quarantined = await splitJsonLines(described.path, described.gzip, clean, described.file.name);
       if (quarantined.length === 0) throw readError(described, error);
       yield* readFailures(described, copyCsvOutput(db, select(clean, false), { tempDir: workDir, buffered: true }));

@@ -95,10 +95,13 @@ export class LakeStreamWriter implements StreamWriter {
       await fs.rm(temp, { force: true });
     } else {
       const file = dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields);
-      await this.uploads.add(async () => {
+      const publish = async () => {
         await this.storage.putFile(key, temp);
         this.written.push({ key, file });
-      });
+      };
+      // On local disk publishing is a hard link, nothing to overlap: keep it inline. An upload to a
+      // remote store runs while the next chunk converts.
+      await (this.storage.localPath(key) === null ? this.uploads.add(publish) : publish());
     }
     await fs.rm(chunk.path, { force: true });
   }

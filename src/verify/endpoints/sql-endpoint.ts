@@ -31,13 +31,18 @@ export interface SqlEngine {
   close(): Promise<void>;
 }
 
-/** Picks about `wanted` evenly spaced keys from sorted `keys`. */
+/** Rows between two thinned keys, so that `wanted` keys split `rows` rows into equal parts. */
+export function thinningStep(rows: number, wanted: number): number {
+  return Math.max(1, Math.ceil(rows / (wanted + 1)));
+}
+
+/** Picks about `wanted` evenly spaced keys from a sorted random sample. */
 export function evenlySpaced(keys: readonly KeyTuple[], wanted: number): KeyTuple[] {
   if (keys.length <= wanted) return [...keys];
   const step = keys.length / (wanted + 1);
   const picked: KeyTuple[] = [];
   for (let i = 1; i <= wanted; i++) {
-    const key = keys[Math.floor(i * step)];
+    const key = keys[Math.floor(i * step - 0.5)];
     if (key) picked.push(key);
   }
   return picked;
@@ -75,14 +80,16 @@ export class SqlEndpoint implements VerifyEndpoint {
     wanted: number,
   ): Promise<KeyTuple[]> {
     const dialect = this.engine.dialect;
-    const sql =
-      rows <= EXACT_SAMPLE_ROWS
-        ? thinnedKeysSql(dialect, table, key, range, Math.max(1, Math.floor(rows / (wanted + 1))))
-        : sampledKeysSql(dialect, table, key, range, (100 * wanted * OVERSAMPLE) / rows);
+    const exact = rows <= EXACT_SAMPLE_ROWS;
+    const step = thinningStep(rows, wanted);
+    const sql = exact
+      ? thinnedKeysSql(dialect, table, key, range, step)
+      : sampledKeysSql(dialect, table, key, range, (100 * wanted * OVERSAMPLE) / rows);
     const keys = (await this.query(sql))
       .map((row) => key.map((_, i) => (row[`k${i}`] === null ? null : String(row[`k${i}`]))))
       .filter((tuple) => isUsableBound(key, tuple));
-    return evenlySpaced(keys, wanted);
+    // Thinned keys already sit at the wanted quantiles (every step-th row); a random sample is thinned here.
+    return exact ? keys.slice(0, wanted) : evenlySpaced(keys, wanted);
   }
 
   async rowHashes(

@@ -21,7 +21,7 @@ import { COLUMN_HASH_DIGITS } from '../range-queries.js';
 import { quoteIdent, tableSql, type TableRef } from '../row-hash.js';
 import { rowHashHex } from '../sqlite-row-hash.js';
 import type { LeafRow, RangeHash, VerifyEndpoint, VerifyTable } from './endpoint.js';
-import { evenlySpaced } from './sql-endpoint.js';
+import { thinningStep } from './sql-endpoint.js';
 import { createHash } from 'node:crypto';
 
 function columnList(columns: readonly CanonicalColumn[]): string {
@@ -81,7 +81,7 @@ class SqliteEndpoint implements VerifyEndpoint {
     rows: number,
     wanted: number,
   ): Promise<KeyTuple[]> {
-    const step = Math.max(1, Math.floor(rows / (wanted + 1)));
+    const step = thinningStep(rows, wanted);
     const order = key.map(
       (column) => `${quoteIdent(column.name)}${column.type.kind === 'string' ? ' COLLATE BINARY' : ''}`,
     );
@@ -92,7 +92,7 @@ class SqliteEndpoint implements VerifyEndpoint {
     const keys = [...this.rows(sql)]
       .map((row) => row.slice(0, key.length).map((value) => (value === null ? null : String(value))))
       .filter((tuple) => isUsableBound(key, tuple));
-    return evenlySpaced(keys, wanted);
+    return keys.slice(0, wanted);
   }
 
   async rowHashes(
