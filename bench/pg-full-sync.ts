@@ -24,7 +24,7 @@ const RUNS = 2;
 const NODE = path.resolve('node_modules/.bin/node');
 const SLUICE = path.resolve('bin/sluice.js');
 
-function rowCount(): number {
+export function rowCount(): number {
   const text = process.env.BENCH_ROWS;
   const rows = text === undefined ? 10_000_000 : Number(text.replaceAll('_', ''));
   if (!Number.isSafeInteger(rows) || rows < 1)
@@ -33,7 +33,7 @@ function rowCount(): number {
 }
 
 /** Six columns of the common types, filled in one transaction (no WAL at wal_level=minimal). */
-async function createTable(server: EmbeddedPostgresServer, rows: number): Promise<void> {
+export async function createTable(server: EmbeddedPostgresServer, rows: number): Promise<void> {
   const client = new pg.Client({ connectionString: server.url(DATABASE) });
   await client.connect();
   try {
@@ -85,7 +85,7 @@ function tail(text: string): string {
 }
 
 /** Reads the run's SyncReport, or explains why the run does not count. */
-function parseReport(run: TimedRun, rows: number): SyncReport | string {
+export function parseReport(run: TimedRun, rows: number): SyncReport | string {
   if (run.code !== 0) return `sluice exited ${run.code}: ${tail(run.stderr || run.stdout)}`;
   let report: SyncReport;
   try {

@@ -4,9 +4,11 @@
  * Exits 1 when a benchmark could not produce its numbers.
  */
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
+import { mariadbFullSync } from './mariadb-full-sync.js';
 import { pgFullSync } from './pg-full-sync.js';
+import { verifyBench } from './verify.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pgFullSync];
+const BENCHMARKS: readonly Benchmark[] = [pgFullSync, verifyBench, mariadbFullSync];
 
 function seconds(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(2)} s`;

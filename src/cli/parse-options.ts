@@ -37,9 +37,13 @@ export function parseDuration(flag: string, value: string | undefined): number |
   if (value === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(value.trim());
   if (!match) {
-    throw new SluiceError('USAGE', `${flag} must be a duration such as 30s, 10m, 1h or 30d (got "${value}")`, {
-      hint: `e.g. ${flag} 10m`,
-    });
+    throw new SluiceError(
+      'USAGE',
+      `${flag} must be a duration such as 30s, 10m, 1h or 30d (got "${value}")`,
+      {
+        hint: `e.g. ${flag} 10m`,
+      },
+    );
   }
   return Math.round(Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1000));
 }

@@ -62,7 +62,10 @@ export async function projectLake(
  * The project's control database when the project file has a `lake:` connection at `lakeRoot`
  * (that lake's catalog lives there); undefined for any other lake or without a project file.
  */
-export async function projectControlForLake(configPath: string, lakeRoot: string): Promise<string | undefined> {
+export async function projectControlForLake(
+  configPath: string,
+  lakeRoot: string,
+): Promise<string | undefined> {
   const project = await loadProject(configPath).catch(() => undefined);
   if (!project) return undefined;
   const roots = Object.values(project.connections)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../core/errors.js';
+import { quarantineTableName } from '../core/quarantine.js';
 import { runSync } from '../sync/run-sync.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
 import { EXIT } from './exit-codes.js';
@@ -26,14 +27,17 @@ export function registerSync(program: Command): void {
     .command('sync')
     .description('copy tables from a source into a destination as one atomic snapshot per table')
     .argument('[name]', 'a sync defined in the project file (default: all of them)')
-    .option('--from <source>', 'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path>')
+    .option(
+      '--from <source>',
+      'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path> | file:<path or glob> | s3://bucket/prefix/<glob>',
+    )
     .option(
       '--to <destination>',
       'lake:<dir> | lake:s3://bucket/prefix | duckdb:<file> | postgres://user:pass@host:port/db[?schema=s]',
     )
     .option('--tables <list>', 'comma-separated tables, as name or namespace.name')
     .option('--all', 'every table of the source (schema)')
-    .option('--mode <mode>', 'full | incremental | cdc (today: full)')
+    .option('--mode <mode>', 'full | incremental | cdc (incremental: file: and s3:// sources, new and changed files)')
     .option('--cursor <column>', 'cursor column for incremental mode')
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
@@ -58,7 +62,8 @@ Passwords can come from the environment: --from "postgres://app:$SHOP_PASSWORD@d
 Examples:
   sluice sync --from sqlite:Chinook.sqlite --to lake:./lake --all
   sluice sync --from postgres://app@localhost/shop?schema=sales --to lake:./lake --tables orders,customers
-  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json`,
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json
+  sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental`,
     )
     .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
       const globals = command.optsWithGlobals<{ config: string }>();
@@ -145,6 +150,13 @@ function printReport(report: SyncReport): void {
     ]),
   );
   for (const s of report.streams) if (s.error) info(`error: ${s.stream}: ${s.error}`);
+  for (const s of report.streams) {
+    if (s.rowsQuarantined > 0) {
+      info(
+        `warning: ${s.stream}: ${formatCount(s.rowsQuarantined)} rows not loaded, see ${quarantineTableName(s.stream)} (file, line, reason)`,
+      );
+    }
+  }
   const failed = report.streams.filter((s) => s.status === 'failed').length;
   info(
     `run ${report.runId} ${report.status}: ${report.streams.length} tables` +

@@ -4,8 +4,10 @@
  * reader is pulled again only after its last chunk was taken, so at most one finished chunk per
  * reader waits on disk. When the merge ends early — the consumer stopped, or a reader failed —
  * `stop` runs first (e.g. cutting connections, so readers blocked on the network end now), then
- * every reader is closed and its unfinished chunk removed; the first failure is rethrown.
+ * every reader is closed and its unfinished chunk removed, and so is every finished chunk that
+ * was never handed on; the first failure is rethrown.
  */
+import { rm } from 'node:fs/promises';
 import type { StagedChunk } from '../core/stream.js';
 
 type Pulled = { reader: number; result: IteratorResult<StagedChunk> } | { reader: number; error: unknown };
@@ -39,7 +41,9 @@ export async function* interleaveChunks(
   } finally {
     if (!finished) {
       stop();
-      await Promise.allSettled(pending.values());
+      for (const pulled of await Promise.all(pending.values())) {
+        if ('result' in pulled && !pulled.result.done) await rm(pulled.result.value.path, { force: true });
+      }
       await Promise.allSettled(readers.map((reader) => reader.return(undefined)));
     }
   }

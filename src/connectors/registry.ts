@@ -5,11 +5,15 @@
  *   postgres://user:password@host:5432/database[?schema=name]   (postgresql:// too; default schema public)
  *   sqlite:<path>                                                (relative to the current directory)
  *   mysql://user:password@host:3306/database[?parallelism=4]     (mariadb:// too; namespace = the database)
+ *   file:<path, directory or glob>[?table=…&format=…]            (namespace files; see files/files-url.ts)
+ *   s3://bucket/prefix/<glob>[?endpoint=…&region=…&path_style=…]  (the same, in an S3-compatible bucket)
  */
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
-import type { Connector } from './connector.js';
+import type { Connector, SourceCapabilities } from './connector.js';
+import { FilesConnector } from './files/files-connector.js';
+import { filesConfigFromUrl } from './files/files-url.js';
 import { mysqlConfigFromUrl } from './mysql/mysql-config.js';
 import { MysqlConnector } from './mysql/mysql-connector.js';
 import { PostgresConnector, postgresConnectorDefinition } from './postgres/postgres-connector.js';
@@ -22,20 +26,20 @@ export interface SourceConnector extends Connector {
   readonly type: string;
   /** The namespace discover() lists: the PostgreSQL schema, `main` for SQLite, the MySQL database. */
   readonly namespace: string;
+  /** What the source can do beyond full reads (its definition's capabilities); absent: full reads only. */
+  readonly capabilities?: SourceCapabilities;
 }
 
 const SUPPORTED =
-  'postgres://user@host:5432/database[?schema=name], postgresql://…, sqlite:<path>, mysql://user@host:3306/database, mariadb://…';
+  'postgres://user@host:5432/database[?schema=name], postgresql://…, sqlite:<path>, mysql://user@host:3306/database, mariadb://…, file:<path or glob>, s3://bucket/prefix/<glob>';
 /** Sources that arrive in later issues: a clear "not yet" instead of "unknown URL". */
-const LATER: readonly [RegExp, string][] = [
-  [/^file:/i, 'file'],
-  [/^s3:\/\//i, 's3'],
-];
+const LATER: readonly [RegExp, string][] = [];
 
 export function connectorForUrl(url: string): SourceConnector {
   if (/^postgres(ql)?:\/\//i.test(url)) return postgresFromUrl(url);
   if (/^sqlite:/i.test(url)) return sqliteFromUrl(url);
   if (/^(mysql|mariadb):\/\//i.test(url)) return new MysqlConnector(mysqlConfigFromUrl(url));
+  if (/^(file:|s3:\/\/)/i.test(url)) return new FilesConnector(filesConfigFromUrl(url));
   for (const [pattern, kind] of LATER) {
     if (pattern.test(url)) {
       throw new SluiceError('NOT_SUPPORTED', `${kind} sources are not yet supported`, {

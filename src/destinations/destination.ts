@@ -55,6 +55,13 @@ export interface Destination {
   check(): Promise<void>;
   /** Starts writing one stream. */
   openStream(stream: DestinationStream): Promise<StreamWriter>;
+  /**
+   * The source position the table's current version was committed with (null: no table yet, or
+   * a full read): where an incremental read resumes. Ask after `openStream`, under the stream's
+   * lease, so no other run of the stream commits in between. Absent: the destination cannot
+   * resume incremental reads.
+   */
+  lastPosition?(table: { namespace: string; name: string }): Promise<SourcePosition | null>;
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;
 }

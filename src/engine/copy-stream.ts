@@ -7,9 +7,8 @@
  * end of the pipe ourselves until the COPY has finished, so the reader sees end-of-file only
  * when DuckDB is done (or failed before it opened the pipe) and never blocks forever. A reader
  * that stops early closes its end; DuckDB's next write fails (EPIPE; Node ignores SIGPIPE) and
- * the COPY ends. Where no FIFO can be made (Windows, no `mkfifo`), or when the caller asks for
- * `buffered` output (to retry a failed COPY without having passed on half of its rows), DuckDB
- * writes a temporary file that is then read back.
+ * the COPY ends. Where no FIFO can be made (Windows, no `mkfifo`), DuckDB writes a temporary
+ * file that is then read back.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,8 +24,6 @@ const READ_BYTES = 1 << 20;
 export interface CopyOutputOptions {
   /** A private directory for the pipe or temporary file. */
   tempDir: string;
-  /** Finish the COPY into a file before yielding anything (a failed COPY then yields nothing). */
-  buffered?: boolean;
 }
 
 /**
@@ -43,7 +40,7 @@ export async function* copyCsvOutput(
   const target = path.join(options.tempDir, `copy-${randomUUID()}.csv`);
   const copy = `COPY (${select}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`;
   try {
-    if (options.buffered || !(await makeFifo(target))) {
+    if (!(await makeFifo(target))) {
       await db.run(copy);
       yield* createReadStream(target, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>;
       return;

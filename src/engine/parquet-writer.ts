@@ -70,7 +70,12 @@ export async function writeStageAsParquet(
         `${stageDecodeExpression(column.type, stageFieldName(i), column.label)} AS ${quoteIdent(column.parquetName)}`,
     )
     .join(', ');
-  return copyQueryToParquet(db, `SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}`, columns, target);
+  return copyQueryToParquet(
+    db,
+    `SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}`,
+    columns,
+    target,
+  );
 }
 
 /**
@@ -96,7 +101,7 @@ export async function copyQueryToParquet(
 }
 
 /** Reads RETURN_STATS' `column_statistics`: a MAP from quoted column name to a MAP of texts. */
-function parseColumnStats(value: Json): Map<string, ParquetColumnStats> {
+export function parseColumnStats(value: Json): Map<string, ParquetColumnStats> {
   const result = new Map<string, ParquetColumnStats>();
   for (const entry of mapEntries(value)) {
     const name = unquote(String(entry.key));
@@ -119,7 +124,8 @@ function parseColumnStats(value: Json): Map<string, ParquetColumnStats> {
   return result;
 }
 
-function mapEntries(value: Json): { key: Json; value: Json }[] {
+/** The entries of a DuckDB MAP in its JSON form (a list of key/value objects). */
+export function mapEntries(value: Json): { key: Json; value: Json }[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item) =>
     item !== null && typeof item === 'object' && !Array.isArray(item) && 'key' in item

@@ -31,7 +31,7 @@ export interface RemoteFile {
 
 /** The default cache root, per user so that users never share (or fight over) copies. */
 export function defaultCacheDir(): string {
-  return path.join(os.tmpdir(), `sluice-cache-${os.userInfo().uid}`);
+  return path.join(os.tmpdir(), `sluice-cache-${process.getuid?.() ?? 'user'}`);
 }
 
 /** A local path for each file, in order: the file itself on local disk, else a cached copy. */

@@ -80,7 +80,8 @@ export class S3Storage implements ObjectStorage {
     this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;
     this.partSize = options.partSize ?? 16 * MiB;
     this.partConcurrency = options.partConcurrency ?? 4;
-    this.stagingDir = options.stagingDir ?? path.join(os.tmpdir(), `sluice-upload-${os.userInfo().uid}`);
+    this.stagingDir =
+      options.stagingDir ?? path.join(os.tmpdir(), `sluice-upload-${process.getuid?.() ?? 'user'}`);
   }
 
   url(key: string): string {

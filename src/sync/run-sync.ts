@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Connector } from '../connectors/connector.js';
+import type { Connector, SourceCapabilities } from '../connectors/connector.js';
 import { connectorForUrl } from '../connectors/registry.js';
 import { SluiceError, isSluiceError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import type { Disposition, SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
+import type { SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
 import type { Destination, StreamWriter } from '../destinations/destination.js';
 import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
@@ -16,6 +16,7 @@ import type { StreamAttempt } from './guarded-stream.js';
 import { readAhead } from './read-ahead.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { RunRecorder } from './run-recorder.js';
+import { QuarantineWriter } from './quarantine-writer.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
 import type { StreamReport, StreamSettings, SyncReport, SyncRequest } from './sync-report.js';
 
@@ -42,7 +43,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     // check() fails fast on a wrong address; once the source answered, a lost connection is retried.
     const discovered = await withRetry(() => connector.discover(), { ...DEFAULT_RETRY, ...request.retry });
     const plans = selectStreams(discovered, request.tables).map((schema) =>
-      planStream(schema, request, destination),
+      planStream(schema, request, destination, connector.capabilities),
     );
     const runId = await recorder.start({
       source: redact(request.from),
@@ -87,6 +88,7 @@ function planStream(
   schema: StreamSchema,
   request: SyncRequest,
   destination: Destination,
+  source: SourceCapabilities | undefined,
 ): Omit<StreamPlan, 'stageDir'> {
   const mode: SyncMode = request.mode ?? 'full';
   const settings: StreamSettings = request.settingsFor?.(schema.namespace, schema.name) ?? {
@@ -96,7 +98,7 @@ function planStream(
     ...(request.primaryKey !== undefined && { primaryKey: request.primaryKey }),
   };
   const primaryKey = settings.primaryKey ?? schema.primaryKey;
-  assertSupported(settings.mode, settings.disposition, destination);
+  assertSupported(settings, destination, source);
   if (settings.disposition === 'merge' && primaryKey.length === 0) {
     throw new SluiceError('USAGE', `cannot merge ${qualifiedName(schema)}: it has no primary key`, {
       hint: 'give the key columns with --primary-key (or primaryKey in sluice.yml), or use --disposition append or replace',
@@ -112,13 +114,28 @@ function planStream(
   };
 }
 
-function assertSupported(mode: SyncMode, disposition: Disposition, destination: Destination): void {
-  if (mode !== 'full') {
-    throw new SluiceError('NOT_SUPPORTED', `--mode ${mode} is not yet supported`, {
+function assertSupported(
+  { mode, disposition, cursor }: StreamSettings,
+  destination: Destination,
+  source: SourceCapabilities | undefined,
+): void {
+  if (mode === 'cdc' || (mode === 'incremental' && !source?.incremental)) {
+    throw new SluiceError('NOT_SUPPORTED', `--mode ${mode} is not yet supported by this source`, {
       hint:
         mode === 'incremental'
-          ? 'incremental reads arrive with the source-connectors issue; use --mode full today'
+          ? 'incremental reads work from file: and s3:// sources (new and changed files); cursor-based ones arrive with the source-connectors issue; use --mode full here'
           : 'change data capture arrives with the CDC issue; use --mode full today',
+    });
+  }
+  if (mode === 'incremental' && source?.incrementalBy !== 'file' && cursor === undefined) {
+    throw new SluiceError('USAGE', 'incremental mode needs a cursor column', {
+      hint: 'name it with --cursor <column> (or cursor: in sluice.yml)',
+    });
+  }
+  // The resume point lives with the data, in the destination's last commit.
+  if (mode === 'incremental' && !destination.lastPosition) {
+    throw new SluiceError('NOT_SUPPORTED', '--mode incremental is not yet supported by this destination', {
+      hint: 'incremental syncs resume from the position of the last commit; write them to a lake:<dir> destination',
     });
   }
   // Capabilities are data the destination declares, so this fails before anything is read.
@@ -151,6 +168,7 @@ async function syncStream(
   let rowsRead = 0;
   let bytesRead = 0;
   let writer: StreamWriter | undefined;
+  const quarantine = new QuarantineWriter(destination, { namespace: schema.namespace, name: schema.name, runId });
   // Errors from the commit on are not retried: whether it published is then not certain.
   let committing = false;
   try {
@@ -164,8 +182,11 @@ async function syncStream(
       runId,
     });
     progress('start', 0, 0);
-    let position: SourcePosition | null = null;
-    for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, null), READ_AHEAD)) {
+    // An incremental read resumes from the position the table's current version was committed with.
+    const from = basePlan.mode === 'incremental' ? ((await destination.lastPosition?.(schema)) ?? null) : null;
+    let position: SourcePosition | null = from;
+    for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
+      if (chunk.quarantine) await quarantine.write(chunk.quarantine);
       // Hashed before write(): the destination may delete the staged file once it has loaded it.
       const contentSha256 = await fileSha256(chunk.path);
       await writer.write(chunk);
@@ -186,6 +207,7 @@ async function syncStream(
     progress('commit', rowsRead, bytesRead);
     await lease.assertHeld();
     committing = true;
+    const rowsQuarantined = await quarantine.commit();
     const result = await writer.commit(position);
     // Run-time check of what moved: every staged row must be in the commit.
     if (result.rowsWritten !== rowsRead) {
@@ -204,7 +226,7 @@ async function syncStream(
       rowsRead,
       bytesRead,
       rowsWritten: result.rowsWritten,
-      rowsQuarantined: 0,
+      rowsQuarantined,
       bytesWritten: result.bytesWritten,
       filesWritten: result.filesWritten,
       snapshotId: result.snapshotId,
@@ -214,6 +236,7 @@ async function syncStream(
     };
   } catch (error) {
     await writer?.abort().catch(() => undefined);
+    await quarantine.abort().catch(() => undefined);
     // A retryable error before the commit goes up to runGuardedStream, which tries again.
     if (isSluiceError(error) && (error.isUsage || (error.retryable && !committing))) throw error;
     progress('failed', rowsRead, bytesRead);

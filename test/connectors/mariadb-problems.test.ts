@@ -119,10 +119,10 @@ describe.skipIf(!up)('MySQL/MariaDB source problems', () => {
   });
 
   it('an unknown database is SOURCE_NOT_FOUND naming it', async () => {
-    const error = await checkError('mysql://root:Secret-Pw-3@127.0.0.1:3306/sluice_no_such_db');
+    const error = await checkError('mysql://root@127.0.0.1:3306/sluice_no_such_db');
     expect(isSluiceError(error, 'SOURCE_NOT_FOUND'), String(error)).toBe(true);
     expect(error.message).toBe('database "sluice_no_such_db" does not exist on 127.0.0.1:3306');
-    expect(`${error.message} ${error.hint}`).not.toContain('Secret-Pw-3');
+    expect(error.hint).toMatch(/database name/);
   });
 
   it('a table dropped after discovery is SOURCE_NOT_FOUND naming it', async () => {
@@ -171,7 +171,8 @@ describe.skipIf(!up)('MySQL/MariaDB source problems', () => {
 /** Kills the connections running a SELECT in the database (the reader's, not ours). */
 async function killReaders(database: string): Promise<void> {
   const [rows] = (await adminSql(
-    `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'SELECT %'`,
+    `SELECT ID AS id FROM information_schema.PROCESSLIST
+      WHERE DB = ? AND INFO LIKE 'SELECT %' AND ID <> CONNECTION_ID()`,
     [database],
   )) as [{ id: number }[]];
   expect(rows.length).toBeGreaterThan(0);

@@ -51,15 +51,12 @@ describe('connectorForUrl', () => {
     expect(`${error.message} ${error.hint}`).not.toContain('secret');
   });
 
-  it.each([
-    ['file:./orders.csv', 'file'],
-    ['s3://bucket/key', 's3'],
-  ])('%s is NOT_SUPPORTED yet, with the supported forms in the hint', (url, kind) => {
-    const error = errorOf(url);
-    expect(isSluiceError(error, 'NOT_SUPPORTED')).toBe(true);
-    expect(error.message).toBe(`${kind} sources are not yet supported`);
-    expect(error.hint).toContain('supported today: postgres://, sqlite:, mysql://, mariadb://');
-    expect(`${error.message} ${error.hint}`).not.toContain('secret');
+  it('makes file connectors for file: and s3:// in namespace files, incremental by file, without I/O', async () => {
+    const a = connectorForUrl('file:./orders.csv');
+    expect([a.type, a.namespace, a.capabilities?.incrementalBy]).toEqual(['file', 'files', 'file']);
+    const b = connectorForUrl('s3://bucket/exports/*.csv?endpoint=http://127.0.0.1:1&path_style=true');
+    expect([b.type, b.namespace]).toEqual(['s3', 'files']);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it.each(['oracle://u:secret@h/db', 'shop.db', '', 'sqlite:', 'sqlite://x.db'])(

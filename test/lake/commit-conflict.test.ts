@@ -19,7 +19,9 @@ import { LocalStorage } from '../../src/storage/local-storage.js';
 import { installFileUrlFetch } from './file-url-fetch.js';
 import { stageChunk } from './lake-fixtures.js';
 
-const COLUMNS: CanonicalColumn[] = [{ name: 'n', type: { kind: 'int64' }, nullable: false, sourceType: 'bigint' }];
+const COLUMNS: CanonicalColumn[] = [
+  { name: 'n', type: { kind: 'int64' }, nullable: false, sourceType: 'bigint' },
+];
 
 let root: string;
 let stageDir: string;
@@ -47,7 +49,9 @@ async function openWithRows(
 }
 
 async function files(name: string, folder: 'data' | 'metadata'): Promise<string[]> {
-  return (await fs.readdir(path.join(root, 'race', name, folder))).filter((file) => !file.startsWith('.')).sort();
+  return (await fs.readdir(path.join(root, 'race', name, folder)))
+    .filter((file) => !file.startsWith('.'))
+    .sort();
 }
 
 async function rows(name: string): Promise<bigint[]> {
@@ -117,7 +121,10 @@ describe('concurrent commits on the same version', () => {
   });
 
   it('lets an append that lost the creation race land on the table the winner created', async () => {
-    const writers = await Promise.all([openWithRows('fresh', 'append', [1]), openWithRows('fresh', 'append', [2])]);
+    const writers = await Promise.all([
+      openWithRows('fresh', 'append', [1]),
+      openWithRows('fresh', 'append', [2]),
+    ]);
     await Promise.all(writers.map((writer) => writer.commit(null)));
     expect(await rows('fresh')).toEqual([1n, 2n]);
     expect(await icebirdRows('fresh')).toEqual([1n, 2n]);

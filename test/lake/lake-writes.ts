@@ -26,7 +26,12 @@ export async function commitRows(
   destination: Destination,
   table: { namespace: string; name: string },
   rows: readonly (readonly (string | null)[])[],
-  options: { disposition?: DestinationStream['disposition']; runId?: string; chunkRows?: number; columns?: CanonicalColumn[] } = {},
+  options: {
+    disposition?: DestinationStream['disposition'];
+    runId?: string;
+    chunkRows?: number;
+    columns?: CanonicalColumn[];
+  } = {},
 ): Promise<CommitResult> {
   const stageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-stage-'));
   const writer = await destination.openStream({
@@ -39,7 +44,9 @@ export async function commitRows(
   try {
     const chunkRows = options.chunkRows ?? Math.max(1, rows.length);
     for (let index = 0; index * chunkRows < rows.length; index++) {
-      await writer.write(await stageChunk(stageDir, index, rows.slice(index * chunkRows, (index + 1) * chunkRows)));
+      await writer.write(
+        await stageChunk(stageDir, index, rows.slice(index * chunkRows, (index + 1) * chunkRows)),
+      );
     }
     return await writer.commit(null);
   } catch (error) {

@@ -39,11 +39,18 @@ const TABLE = { namespace: 'shop', name: 'orders' };
 function freshLake(home: 'sqlite' | 'postgres'): { root: string; control: string } {
   const n = ++count;
   const root = path.join(dir, `lake-${n}`);
-  const control = home === 'sqlite' ? `sqlite:${path.join(dir, `control-${n}.db`)}` : `${database!.url}?schema=catalog_${n}`;
+  const control =
+    home === 'sqlite'
+      ? `sqlite:${path.join(dir, `control-${n}.db`)}`
+      : `${database!.url}?schema=catalog_${n}`;
   return { root, control };
 }
 
-async function withDestination<T>(root: string, control: string, fn: (d: LakeDestination) => Promise<T>): Promise<T> {
+async function withDestination<T>(
+  root: string,
+  control: string,
+  fn: (d: LakeDestination) => Promise<T>,
+): Promise<T> {
   const destination = new LakeDestination(root, { control });
   try {
     return await fn(destination);
@@ -95,11 +102,18 @@ for (const home of ['sqlite', 'postgres'] as const) {
         // Path-based readers get a copy of the committed version and the hint.
         const metadataDir = path.join(root, 'shop', 'orders', 'metadata');
         expect(await fs.readFile(path.join(metadataDir, 'version-hint.text'), 'utf8')).toBe('2');
-        expect(JSON.parse(await fs.readFile(path.join(metadataDir, 'v2.metadata.json'), 'utf8'))).toEqual(table.metadata);
+        expect(JSON.parse(await fs.readFile(path.join(metadataDir, 'v2.metadata.json'), 'utf8'))).toEqual(
+          table.metadata,
+        );
       } finally {
         await catalog.close();
       }
-      expect(await batches(root, control)).toEqual(new Map([['a', 2], ['b', 3]]));
+      expect(await batches(root, control)).toEqual(
+        new Map([
+          ['a', 2],
+          ['b', 3],
+        ]),
+      );
     });
 
     it('swaps a pointer only from the location it was based on', async () => {
@@ -108,10 +122,18 @@ for (const home of ['sqlite', 'postgres'] as const) {
       try {
         const tables = new IcebergTablesRepository(db, 'file:///lake/');
         const other = new IcebergTablesRepository(db, 'file:///other-lake/');
-        expect(await tables.create('ns', 't', 'file:///lake/ns/t/metadata/00001-a.metadata.json', null)).toBe(true);
-        expect(await tables.create('ns', 't', 'file:///lake/ns/t/metadata/00001-b.metadata.json', null)).toBe(false);
-        expect(await other.create('ns', 't', 'file:///other-lake/ns/t/metadata/00001-c.metadata.json', null)).toBe(true);
-        expect(await tables.swap('ns', 't', 'file:///lake/ns/t/metadata/00001-b.metadata.json', 'x')).toBe(false);
+        expect(await tables.create('ns', 't', 'file:///lake/ns/t/metadata/00001-a.metadata.json', null)).toBe(
+          true,
+        );
+        expect(await tables.create('ns', 't', 'file:///lake/ns/t/metadata/00001-b.metadata.json', null)).toBe(
+          false,
+        );
+        expect(
+          await other.create('ns', 't', 'file:///other-lake/ns/t/metadata/00001-c.metadata.json', null),
+        ).toBe(true);
+        expect(await tables.swap('ns', 't', 'file:///lake/ns/t/metadata/00001-b.metadata.json', 'x')).toBe(
+          false,
+        );
         const [a, b] = await Promise.all([
           tables.swap('ns', 't', 'file:///lake/ns/t/metadata/00001-a.metadata.json', 'file:///lake/v2-a'),
           tables.swap('ns', 't', 'file:///lake/ns/t/metadata/00001-a.metadata.json', 'file:///lake/v2-b'),
@@ -159,7 +181,12 @@ for (const home of ['sqlite', 'postgres'] as const) {
       } finally {
         await after.close();
       }
-      expect(await batches(root, control)).toEqual(new Map([['old', 2], ['new', 1]]));
+      expect(await batches(root, control)).toEqual(
+        new Map([
+          ['old', 2],
+          ['new', 1],
+        ]),
+      );
     });
 
     it('refuses to commit to a table another control database manages, and reads it by path', async () => {
@@ -200,7 +227,9 @@ for (const home of ['sqlite', 'postgres'] as const) {
           await commitRows(d, TABLE, batchRows('b', 1));
         });
         const [row] = await catalogRows(root, control);
-        const current = new LocalStorage(root).localPath(new LocalStorage(root).keyOf(String(row?.metadata_location)));
+        const current = new LocalStorage(root).localPath(
+          new LocalStorage(root).keyOf(String(row?.metadata_location)),
+        );
         const saved = await fs.readFile(current);
         if (damage === 'corrupt') await fs.writeFile(current, '{"format-version": 2, "schemas": [');
         else await fs.rm(current);
@@ -215,7 +244,12 @@ for (const home of ['sqlite', 'postgres'] as const) {
         ).rejects.toMatchObject(expected);
         expect(await catalogRows(root, control)).toEqual([row]);
         await fs.writeFile(current, saved);
-        expect(await batches(root, control)).toEqual(new Map([['a', 2], ['b', 1]]));
+        expect(await batches(root, control)).toEqual(
+          new Map([
+            ['a', 2],
+            ['b', 1],
+          ]),
+        );
       });
     }
   });

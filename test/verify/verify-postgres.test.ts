@@ -115,11 +115,26 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ PostgreSQL', () => {
       'column size: only in the source',
       'column colour: only in the destination',
     ]);
-    expect(shapes).toMatchObject({ missing: [], extra: [], changed: [], sourceRows: 10, destinationRows: 10 });
+    expect(shapes).toMatchObject({
+      missing: [],
+      extra: [],
+      changed: [],
+      sourceRows: 10,
+      destinationRows: 10,
+    });
   });
 
   it('prints --json in the issue shape and exits 1 on a difference, 0 when identical', async () => {
-    const different = await runCli(['verify', '--from', left.url, '--to', right.url, '--tables', 'items', '--json']);
+    const different = await runCli([
+      'verify',
+      '--from',
+      left.url,
+      '--to',
+      right.url,
+      '--tables',
+      'items',
+      '--json',
+    ]);
     expect(different.code).toBe(1);
     const report = JSON.parse(different.stdout) as Record<string, unknown>;
     expect(report).toEqual({

@@ -150,9 +150,12 @@ export async function takeCsvRejects(
       entry.encoding ||= error.error_type === 'INVALID ENCODING';
       byRow.set(at, entry);
     }
-    const lines = await linesAt(path, gzip, [...byRow.keys()]);
+    // DuckDB's line_byte_position is one past the row's first byte after a `\n`, but exact after
+    // some `\r\n` line ends (1.5): one byte earlier lands inside the row's first line, or on the
+    // `\n` just before it, which linesAt counts for the following line.
+    const lines = await linesAt(path, gzip, [...byRow.keys()].map((at) => at - 1));
     return [...byRow].map(([at, entry]) => {
-      const line = lines.get(at);
+      const line = lines.get(at - 1);
       // DuckDB shows invalid bytes as `?`; the file's own bytes, escaped, say what they were.
       const raw = entry.encoding && line ? line.text : entry.raw;
       return { file: name, line: line?.line ?? null, reason: entry.reasons.join('; '), raw };

@@ -12,9 +12,24 @@ import { fileFormatOf } from './file-format.js';
 import type { FileStore, ListedFile } from './file-store.js';
 import { textEncodingOf, transcodeToUtf8 } from './file-text.js';
 import type { FilesConfig } from './files-config.js';
-import { describeJson, isJsonArray } from './json-file.js';
+import { fileReadError } from './files-errors.js';
+import { describeJson, isJsonArray, splitJsonLines } from './json-file.js';
 
 export async function describeFile(
+  db: DuckDB,
+  store: FileStore,
+  file: ListedFile,
+  config: FilesConfig,
+  workDir: string,
+): Promise<DescribedFile> {
+  try {
+    return await describe(db, store, file, config, workDir);
+  } catch (error) {
+    throw fileReadError(file.name, error);
+  }
+}
+
+async function describe(
   db: DuckDB,
   store: FileStore,
   file: ListedFile,
@@ -40,8 +55,18 @@ export async function describeFile(
   }
   if (format.kind === 'json') {
     const jsonLines = format.jsonLines ?? !(await isJsonArray(local, gzip));
-    const columns = await describeJson(db, local, gzip, jsonLines, config.sampleSize);
-    return { ...described, path: local, gzip, columns, typed: true, jsonLines };
+    try {
+      const columns = await describeJson(db, local, gzip, jsonLines, config.sampleSize);
+      return { ...described, path: local, gzip, columns, typed: true, jsonLines };
+    } catch (error) {
+      // A malformed line fails the whole file in DuckDB: set the bad lines aside, read the rest.
+      if (!jsonLines) throw fileReadError(file.name, error);
+      const clean = path.join(workDir, `${randomUUID()}.clean.ndjson`);
+      const quarantined = await splitJsonLines(local, gzip, clean, file.name);
+      if (quarantined.length === 0) throw fileReadError(file.name, error);
+      const columns = await describeJson(db, clean, false, true, config.sampleSize);
+      return { ...described, path: clean, gzip: false, columns, typed: true, jsonLines, quarantined };
+    }
   }
   const sniffed = await sniffCsv(db, local, gzip, {
     delimiter: config.delimiter ?? format.delimiter,

@@ -1,4 +1,5 @@
 /** What discovery learns about one file, so that reading it later needs no second look. */
+import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { ListedFile } from './file-store.js';
 import type { FileFormat } from './file-format.js';
 
@@ -50,4 +51,6 @@ export interface DescribedFile {
   csv?: CsvDialect;
   /** JSON: one document per line (else one array of documents). */
   jsonLines?: boolean;
+  /** JSON: the lines discovery set aside (then `path` is a copy without them). */
+  quarantined?: QuarantinedRow[];
 }

@@ -103,47 +103,50 @@ export async function transcodeToUtf8(
   }
 }
 
-/** Where a byte offset falls: its 1-based physical line and that line's bytes, printable. */
+/** The physical line around a byte offset: its 1-based number and its bytes, printable. */
 export interface LineAt {
   /** 1-based line number (lines end at `\n`). */
   line: number;
-  /** The line from the offset to its end, invalid UTF-8 shown as `\xNN`, at most 64 KiB. */
+  /** The whole line, invalid UTF-8 shown as `\xNN`, at most 64 KiB. */
   text: string;
 }
 
-/** The line of each byte offset of the decoded text, in one pass over the file. */
+/**
+ * The line holding each byte offset of the decoded text, in one pass over the file. An offset
+ * on a line's `\n` counts for the line after it (see `takeCsvRejects` for why).
+ */
 export async function linesAt(file: string, gzip: boolean, offsets: readonly number[]): Promise<Map<number, LineAt>> {
   const wanted = [...new Set(offsets)].sort((a, b) => a - b);
   const found = new Map<number, LineAt>();
   let next = 0;
   let line = 1;
   let base = 0;
-  /** The line being collected for an offset, until its newline arrives. */
-  let open: { offset: number; line: number; parts: Buffer[]; bytes: number } | undefined;
+  /** The current line's bytes, while an offset in it is wanted. */
+  let open: { offsets: number[]; parts: Buffer[]; bytes: number } | undefined;
   const close = () => {
     if (!open) return;
-    found.set(open.offset, { line: open.line, text: printable(Buffer.concat(open.parts)) });
+    const text = printable(Buffer.concat(open.parts));
+    for (const offset of open.offsets) found.set(offset, { line, text });
     open = undefined;
   };
   try {
     for await (const chunk of openBytes(file, gzip) as AsyncIterable<Buffer>) {
       let pos = 0;
       while (pos < chunk.length) {
-        const target = wanted[next];
         const newline = chunk.indexOf(NEWLINE, pos);
-        const lineEnd = newline < 0 ? chunk.length : newline;
-        if (open) {
-          const piece = chunk.subarray(pos, Math.min(lineEnd, pos + MAX_RAW_BYTES - open.bytes));
+        const end = newline < 0 ? chunk.length : newline;
+        // Offsets before this line's \n (and after the previous line's) belong to this line.
+        for (let offset = wanted[next]; offset !== undefined && offset < base + end; offset = wanted[++next]) {
+          open ??= { offsets: [], parts: [], bytes: 0 };
+          open.offsets.push(offset);
+        }
+        if (open && open.bytes < MAX_RAW_BYTES) {
+          const piece = chunk.subarray(pos, Math.min(end, pos + MAX_RAW_BYTES - open.bytes));
           open.parts.push(piece);
           open.bytes += piece.length;
-          if (newline >= 0) close();
-        } else if (target !== undefined && target >= base + pos && target <= base + lineEnd) {
-          open = { offset: target, line, parts: [], bytes: 0 };
-          next += 1;
-          pos = target - base;
-          continue;
         }
         if (newline < 0) break;
+        close();
         line += 1;
         pos = newline + 1;
       }

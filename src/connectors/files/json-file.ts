@@ -5,10 +5,10 @@
  * discovered columns. Nested values (objects, arrays, keys whose types vary) are read as DuckDB
  * JSON, which keeps their own text.
  *
- * A malformed line makes DuckDB fail the whole file, so newline-delimited files are staged in
- * full before any byte is passed on; when that fails, every line is checked here (valid UTF-8,
- * a JSON object), the bad ones are quarantined with their line number and parser message, and
- * the rest is staged again from a cleaned copy.
+ * A malformed line makes DuckDB fail the whole file. When discovery meets one in a
+ * newline-delimited file, every line is checked here (valid UTF-8, one JSON object), the bad
+ * ones are quarantined with their line number and parser message, and the file is read from a
+ * copy without them.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -29,7 +29,7 @@ export async function describeJson(
   lines: boolean,
   sampleSize: number | undefined,
 ): Promise<FileColumn[]> {
-  const source = jsonSource(path, gzip, lines, null, [`sample_size = ${sampleSize ?? -1}`, 'ignore_errors = true']);
+  const source = jsonSource(path, gzip, lines, null, [`sample_size = ${sampleSize ?? -1}`]);
   const rows = await db.queryObjects(`DESCRIBE SELECT * FROM ${source}`);
   return rows.map((row) => {
     const type = String(row.column_type);
@@ -56,7 +56,7 @@ export function jsonSource(
 ): string {
   const options = [
     `format = ${lines ? "'newline_delimited'" : "'array'"}`,
-    `compression = ${gzip ? "'gzip'" : "'none'"}`,
+    `compression = ${gzip ? "'gzip'" : "'uncompressed'"}`,
     ...(columns
       ? [`columns = {${columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(c.type)}`).join(', ')}}`]
       : []),

@@ -120,6 +120,33 @@ export async function beginSnapshot(connection: Connection): Promise<void> {
 }
 
 /**
+ * Calls `listener` once when the connection is lost: mysql2 reports a broken connection on the
+ * connection (not on a streaming query), and nothing at all when it is closed on purpose, so the
+ * socket's close is watched too. Returns the function that stops listening.
+ */
+export function onConnectionLost(connection: Connection, listener: (error: Error) => void): () => void {
+  const socket = socketOf(connection);
+  const onError = (error: Error) => listener(error);
+  const onClose = () =>
+    listener(
+      Object.assign(new Error('Connection lost: the connection was closed during the read'), {
+        code: 'PROTOCOL_CONNECTION_LOST',
+      }),
+    );
+  connection.on('error', onError);
+  socket?.on('close', onClose);
+  return () => {
+    connection.off('error', onError);
+    socket?.off('close', onClose);
+  };
+}
+
+/** mysql2 keeps its socket on the (untyped) `stream` property. */
+function socketOf(connection: Connection): Socket | undefined {
+  return (connection as unknown as { stream?: Socket }).stream;
+}
+
+/**
  * Closes a connection. Gracefully (COM_QUIT) after complete work; otherwise the socket is cut:
  * a paused result set would keep the server thread — and its snapshot — waiting for hours.
  */
@@ -127,8 +154,8 @@ export function closeMysqlConnection(connection: Connection, graceful: boolean):
   if (graceful) {
     return new Promise((resolve) => connection.end(() => resolve()));
   }
-  // mysql2 keeps its socket on the `stream` property; destroy() alone only half-closes it.
-  (connection as unknown as { stream?: Socket }).stream?.destroy();
+  // destroy() alone only half-closes the socket.
+  socketOf(connection)?.destroy();
   connection.destroy();
   return Promise.resolve();
 }

@@ -12,6 +12,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { StagedChunk, StreamPlan } from '../../core/stream.js';
 import type { StageChunkWriter } from '../stage-chunk-writer.js';
 import { StageRowBuffer } from '../stage-row-buffer.js';
+import { onConnectionLost } from './mysql-connection.js';
 import { queryError } from './mysql-errors.js';
 import { mappingOfColumn, mysqlSelectExpression, quoteMysqlIdent } from './mysql-types.js';
 import { ValueRejected, mysqlFieldEncoder } from './mysql-value-encoder.js';
@@ -45,7 +46,7 @@ export async function* stageMysqlSelect(
   let complete = false;
   try {
     const query = connection.query({ sql, rowsAsArray: true, typeCast: false });
-    for await (const batch of rowBatches(query.stream({ highWaterMark: ROWS_AHEAD }))) {
+    for await (const batch of rowBatches(query.stream({ highWaterMark: ROWS_AHEAD }), connection)) {
       for (const row of batch as (Buffer | null)[][]) {
         for (let i = 0; i < encoders.length; i++) {
           const value = row[i];
@@ -81,10 +82,11 @@ export async function* stageMysqlSelect(
 }
 
 /**
- * The rows of an object-mode stream in batches: everything buffered is taken synchronously, so
- * the consumer pays one await per batch instead of one per row.
+ * The rows of a result stream in batches: everything buffered is taken synchronously, so the
+ * consumer pays one await per batch instead of one per row. A lost connection ends it too
+ * (mysql2 does not report that on a streaming query).
  */
-async function* rowBatches(stream: Readable): AsyncGenerator<unknown[]> {
+async function* rowBatches(stream: Readable, connection: Connection): AsyncGenerator<unknown[]> {
   let failure: { error: unknown } | undefined;
   let ended = false;
   let wake: (() => void) | undefined;
@@ -102,6 +104,7 @@ async function* rowBatches(stream: Readable): AsyncGenerator<unknown[]> {
     notify();
   };
   stream.on('readable', notify).on('end', onEnd).on('error', onError);
+  const stopWatching = onConnectionLost(connection, onError);
   try {
     for (;;) {
       if (failure) throw failure.error;
@@ -116,6 +119,7 @@ async function* rowBatches(stream: Readable): AsyncGenerator<unknown[]> {
     }
   } finally {
     stream.off('readable', notify).off('end', onEnd).off('error', onError);
+    stopWatching();
     // A late driver error after we stopped must not become an unhandled 'error' event.
     stream.on('error', () => undefined);
   }

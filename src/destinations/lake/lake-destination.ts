@@ -9,8 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ControlDb } from '../../control/control-db.js';
 import { SluiceError } from '../../core/errors.js';
+import type { SourcePosition } from '../../core/stream.js';
 import type { DuckDB, DuckDBOptions } from '../../engine/duckdb.js';
 import { openDuckDB } from '../../engine/duckdb.js';
+import { LakeCatalog } from '../../lake/lake-catalog.js';
 import type { LakeControl } from '../../lake/lake-control.js';
 import { openLakeControl } from '../../lake/lake-control.js';
 import type { SnapshotOperation } from '../../lake/snapshot-commit.js';
@@ -80,6 +82,12 @@ export class LakeDestination implements Destination {
       schema,
       catalog,
     });
+  }
+
+  async lastPosition(table: { namespace: string; name: string }): Promise<SourcePosition | null> {
+    await this.catalog();
+    const control = await this.control!;
+    return new LakeCatalog(this.storage, control.db === null ? {} : { control: control.db }).lastPosition(table);
   }
 
   async close(): Promise<void> {

@@ -84,7 +84,10 @@ export function pgStatementError(error: unknown, sql: string, what: string): Slu
   if (error instanceof SluiceError) return error;
   const code = codeOf(error);
   const transient = isTransient(code);
-  return new SluiceError('DESTINATION_WRITE', `${what} failed: ${shorten(redact(messageOf(error)))}`, {
+  // `where` locates a rejected COPY row ("COPY t, line 3, column c: …").
+  const where = (error as { where?: unknown } | null)?.where;
+  const detail = messageOf(error) + (typeof where === 'string' ? ` (${where})` : '');
+  return new SluiceError('DESTINATION_WRITE', `${what} failed: ${shorten(redact(detail))}`, {
     cause: error,
     sql,
     retryable: transient,

@@ -99,8 +99,15 @@ export class PostgresSession implements SqlSession {
 
   async ensureSchema(schema: string): Promise<void> {
     // Looking first spares a user without CREATE on the database when the schema exists.
-    const found = await this.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
-    if (found.length === 0) await this.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    const exists = async () =>
+      (await this.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema])).length > 0;
+    if (await exists()) return;
+    try {
+      await this.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    } catch (error) {
+      // Two sessions creating one schema at once can still collide on the catalog's unique index.
+      if (!(await exists())) throw error;
+    }
   }
 
   async describeTable(table: TableName): Promise<TableShape | null> {

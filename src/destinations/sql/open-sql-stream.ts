@@ -82,6 +82,9 @@ export async function openSqlStream(
     assertStream(session, stream, target);
     await session.ensureSchema(schema);
     await ensureStateTable(session, schema);
+    // Only an earlier attempt of this very stream and run (retried after a lost connection) can
+    // have left a table of this name.
+    await session.run(`DROP TABLE IF EXISTS ${tableSql(staging)}`);
     await session.run(dialect.createStagingSql(staging, columnDefinitions(dialect, stream.columns)));
     created = true;
     const label = tableLabel(dialect.engine, target);
