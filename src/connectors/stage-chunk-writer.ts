@@ -46,7 +46,10 @@ export class StageChunkWriter {
   async write(data: Uint8Array, rows: number): Promise<void> {
     if (data.length === 0 && rows === 0) return;
     if (!this.file) {
-      this.filePath = path.join(this.stageDir, `${this.prefix}chunk-${String(this.index).padStart(6, '0')}.csv`);
+      this.filePath = path.join(
+        this.stageDir,
+        `${this.prefix}chunk-${String(this.index).padStart(6, '0')}.csv`,
+      );
       this.file = await open(this.filePath, 'wx');
     }
     if (data.length > 0) {

@@ -34,7 +34,9 @@ export async function copyQueryToPartitionedParquet(
   partitionColumns: readonly string[],
   targetDir: string,
 ): Promise<PartitionedFile[]> {
-  const fieldIds = columns.map((column) => `${quoteLiteral(column.parquetName)}: ${column.fieldId}`).join(', ');
+  const fieldIds = columns
+    .map((column) => `${quoteLiteral(column.parquetName)}: ${column.fieldId}`)
+    .join(', ');
   const partitionBy = partitionColumns.map(quoteIdent).join(', ');
   await db.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_FILES}`);
   const rows = await db.queryJson(

@@ -43,7 +43,14 @@ describe.skipIf(!up)('MySQL/MariaDB key-range reads', () => {
       await connector.close();
     }
     const text = (await Promise.all(chunks.map((c) => readFile(c.path, 'utf8')))).join('');
-    return { dir, chunks, lines: text.split('\n').filter((l) => l !== '').sort() };
+    return {
+      dir,
+      chunks,
+      lines: text
+        .split('\n')
+        .filter((l) => l !== '')
+        .sort(),
+    };
   }
 
   beforeAll(async () => {
@@ -93,7 +100,9 @@ describe.skipIf(!up)('MySQL/MariaDB key-range reads', () => {
     const after = await read(db.url);
     expect(after.lines).not.toEqual(expected);
     // Put the table back for the other cases.
-    await db.sql(`DELETE FROM wide; INSERT INTO wide SELECT seq * 3, seq % 7, CONCAT('row "', seq, '", with text') FROM seq_1_to_${ROWS};`);
+    await db.sql(
+      `DELETE FROM wide; INSERT INTO wide SELECT seq * 3, seq % 7, CONCAT('row "', seq, '", with text') FROM seq_1_to_${ROWS};`,
+    );
     expect((await read(db.url)).lines).toEqual(expected);
   });
 

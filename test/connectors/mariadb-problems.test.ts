@@ -131,7 +131,9 @@ describe.skipIf(!up)('MySQL/MariaDB source problems', () => {
     await db.sql('DROP TABLE going');
     const connector = connectorForUrl(db.url);
     const dir = await stageDir();
-    const error = (await readAll(connector, fullPlan(schema, dir, 1024)).catch((e: unknown) => e)) as SluiceError;
+    const error = (await readAll(connector, fullPlan(schema, dir, 1024)).catch(
+      (e: unknown) => e,
+    )) as SluiceError;
     await connector.close();
     expect(isSluiceError(error, 'SOURCE_NOT_FOUND'), String(error)).toBe(true);
     expect(error.message).toContain(`table ${db.name}.going does not exist`);

@@ -158,7 +158,11 @@ const VALUE_CASES: [string, string, string][] = [
   ['c_blob', "x''", '\\x'],
   ['c_binary', "'ab'", '\\x616200'],
   ['c_varbinary', "'a,\"b'", '\\x612c2262'],
-  ['c_geometry', "ST_GeomFromText('POINT(1 2)', 4326)", '\\xe61000000101000000000000000000f03f0000000000000040'],
+  [
+    'c_geometry',
+    "ST_GeomFromText('POINT(1 2)', 4326)",
+    '\\xe61000000101000000000000000000f03f0000000000000040',
+  ],
   ['c_uuid', "'123E4567-E89B-12D3-A456-426614174000'", '123e4567-e89b-12d3-a456-426614174000'],
   ['c_inet6', "'::1'", '::1'],
 ];
@@ -325,7 +329,9 @@ describe.skipIf(!up)('MySQL/MariaDB source', () => {
       const connector = connectorForUrl(db.url);
       const schema = (await connector.discover()).find((s) => s.name === `reject_${i}`) as StreamSchema;
       const dir = await stageDir();
-      const error = (await readAll(connector, fullPlan(schema, dir, 1024)).catch((e: unknown) => e)) as SluiceError;
+      const error = (await readAll(connector, fullPlan(schema, dir, 1024)).catch(
+        (e: unknown) => e,
+      )) as SluiceError;
       await connector.close();
       expect(isSluiceError(error, 'TYPE_UNSUPPORTED'), String(error)).toBe(true);
       expect(error.message).toBe(

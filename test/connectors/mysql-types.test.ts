@@ -64,9 +64,19 @@ describe('canonicalMysqlType', () => {
   });
 
   it('recovers the mapping of a discovered column from its source type', () => {
-    const json = mappingOfColumn({ name: 'j', type: { kind: 'json' }, nullable: true, sourceType: 'longtext' });
+    const json = mappingOfColumn({
+      name: 'j',
+      type: { kind: 'json' },
+      nullable: true,
+      sourceType: 'longtext',
+    });
     expect(json.type).toEqual({ kind: 'json' });
-    const bits = mappingOfColumn({ name: 'b', type: { kind: 'int64' }, nullable: true, sourceType: 'bit(10)' });
+    const bits = mappingOfColumn({
+      name: 'b',
+      type: { kind: 'int64' },
+      nullable: true,
+      sourceType: 'bit(10)',
+    });
     expect(bits.wire).toBe('bits');
   });
 });

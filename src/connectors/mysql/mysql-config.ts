@@ -16,9 +16,7 @@ export const mysqlConfigSchema = z.object({
     .min(1)
     .max(64)
     .default(1)
-    .describe(
-      'Connections that read one large table side by side, each a range of its integer primary key.',
-    ),
+    .describe('Connections that read one large table side by side, each a range of its integer primary key.'),
   splitMinRows: z
     .number()
     .int()
@@ -52,7 +50,8 @@ export function mysqlConfigFromUrl(url: string): MysqlConfig {
     new SluiceError('USAGE', `invalid MySQL source ${redactUrl(url)}: ${problem}`, {
       hint: 'use mysql://user:password@host:3306/database[?parallelism=4] (mariadb:// too; percent-encode special characters in the password)',
     });
-  if (unknown.length > 0) throw usage(`unknown parameter ${unknown.join(', ')} (known: ${URL_PARAMETERS.join(', ')})`);
+  if (unknown.length > 0)
+    throw usage(`unknown parameter ${unknown.join(', ')} (known: ${URL_PARAMETERS.join(', ')})`);
   const number = (key: string) => (params.has(key) ? Number(params.get(key)) : undefined);
   const ssl = params.get('ssl');
   if (ssl !== null && ssl !== 'true' && ssl !== 'false') throw usage('ssl must be true or false');

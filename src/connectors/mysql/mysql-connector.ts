@@ -147,6 +147,8 @@ export class MysqlConnector implements Connector {
 
   private aborted(): SluiceError {
     const { host, port } = this.endpoint;
-    return new SluiceError('SOURCE_CONNECT', `connecting to ${host}:${port} was cancelled`, { retryable: true });
+    return new SluiceError('SOURCE_CONNECT', `connecting to ${host}:${port} was cancelled`, {
+      retryable: true,
+    });
   }
 }

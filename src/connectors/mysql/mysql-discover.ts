@@ -51,7 +51,13 @@ export async function discoverMysql(connection: Connection, database: string): P
     if (!table) {
       const estimate = row.table_rows === null ? null : Number(row.table_rows);
       table = {
-        schema: { namespace: database, name: row.table_name, columns: [], primaryKey: [], rowEstimate: estimate },
+        schema: {
+          namespace: database,
+          name: row.table_name,
+          columns: [],
+          primaryKey: [],
+          rowEstimate: estimate,
+        },
         keys: [],
       };
       tables.set(row.table_name, table);

@@ -15,7 +15,14 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** The connection broke or the server ended it: repeating the work may succeed. */
 const LOST = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -107,7 +114,8 @@ export function queryError(error: unknown, what: string, table: string | null, s
         sql,
       });
   }
-  const lost = (code !== undefined && LOST.has(code)) || /connection lost|closed the connection/i.test(detail);
+  const lost =
+    (code !== undefined && LOST.has(code)) || /connection lost|closed the connection/i.test(detail);
   return new SluiceError('SOURCE_READ', `${what} failed: ${detail}`, {
     hint: lost ? 'the connection to MySQL was lost; run the sync again' : 'see the cause and the SQL',
     retryable: lost,

@@ -141,7 +141,11 @@ export function canonicalMysqlType(t: MysqlColumnType): MysqlMapping {
     case 'integer':
       return unsigned
         ? withNote(
-            { type: { kind: 'int64' }, wire: digits, note: 'int unsigned reaches 4294967295: carried as int64' },
+            {
+              type: { kind: 'int64' },
+              wire: digits,
+              note: 'int unsigned reaches 4294967295: carried as int64',
+            },
             padNote,
           )
         : withNote({ type: { kind: 'int32' }, wire: digits }, padNote);
@@ -167,7 +171,11 @@ export function canonicalMysqlType(t: MysqlColumnType): MysqlMapping {
     case 'bit':
       return mapBit(t.precision ?? 1);
     case 'year':
-      return { type: { kind: 'int32' }, wire: 'unpadded', note: 'year as a number (the zero year 0000 is 0)' };
+      return {
+        type: { kind: 'int32' },
+        wire: 'unpadded',
+        note: 'year as a number (the zero year 0000 is 0)',
+      };
     case 'date':
       return { type: { kind: 'date' }, wire: 'date' };
     case 'datetime':
@@ -189,7 +197,12 @@ export function canonicalMysqlType(t: MysqlColumnType): MysqlMapping {
       return { type: { kind: 'string' }, wire: 'text', note: `MariaDB ${t.dataType} carried as its text` };
   }
   if (TEXT_TYPES.has(t.dataType)) {
-    if (t.jsonCheck) return { type: { kind: 'json' }, wire: 'text', note: 'MariaDB JSON (a longtext checked by json_valid)' };
+    if (t.jsonCheck)
+      return {
+        type: { kind: 'json' },
+        wire: 'text',
+        note: 'MariaDB JSON (a longtext checked by json_valid)',
+      };
     return { type: { kind: 'string' }, wire: 'text' };
   }
   if (BINARY_TYPES.has(t.dataType)) return { type: { kind: 'binary' }, wire: 'binary' };

@@ -45,7 +45,8 @@ export function mysqlFieldEncoder(mapping: MysqlMapping): MysqlFieldEncoder {
     case 'binary':
       return (value, out) => out.hexField(value);
     case 'bits':
-      if (mapping.type.kind === 'boolean') return (value, out) => out.asciiField(bitsValue(value) ? 't' : 'f');
+      if (mapping.type.kind === 'boolean')
+        return (value, out) => out.asciiField(bitsValue(value) ? 't' : 'f');
       return (value, out) => out.asciiField(bitsValue(value).toString());
     case 'date':
       return (value, out) => out.plainField(value.subarray(0, checkedLength(value, 10)));
