@@ -66,7 +66,15 @@ function sluiceRun(workDir: string, run: number): Promise<TimedRun> {
 }
 
 function failed(note: string, limitSeconds: number | null = null): BenchmarkResult {
-  return { name: NAME, sluiceSeconds: null, limitSeconds, ratio: null, peakRssBytes: null, note, failed: true };
+  return {
+    name: NAME,
+    sluiceSeconds: null,
+    limitSeconds,
+    ratio: null,
+    peakRssBytes: null,
+    note,
+    failed: true,
+  };
 }
 
 async function measure(): Promise<BenchmarkResult> {

@@ -4,11 +4,12 @@
  * Exits 1 when a benchmark could not produce its numbers.
  */
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
+import { csvSync } from './csv-sync.js';
 import { mariadbFullSync } from './mariadb-full-sync.js';
 import { pgFullSync } from './pg-full-sync.js';
 import { verifyBench } from './verify.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pgFullSync, verifyBench, mariadbFullSync];
+const BENCHMARKS: readonly Benchmark[] = [pgFullSync, verifyBench, mariadbFullSync, csvSync];
 
 function seconds(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(2)} s`;

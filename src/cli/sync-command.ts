@@ -37,7 +37,10 @@ export function registerSync(program: Command): void {
     )
     .option('--tables <list>', 'comma-separated tables, as name or namespace.name')
     .option('--all', 'every table of the source (schema)')
-    .option('--mode <mode>', 'full | incremental | cdc (incremental: file: and s3:// sources, new and changed files)')
+    .option(
+      '--mode <mode>',
+      'full | incremental | cdc (incremental: file: and s3:// sources, new and changed files)',
+    )
     .option('--cursor <column>', 'cursor column for incremental mode')
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
@@ -46,7 +49,7 @@ export function registerSync(program: Command): void {
     )
     .option(
       '--control <url>',
-      'control database: sqlite:<file> | postgres://… (default sqlite:.sluice/control.db)',
+      "control database (runs, state, the lake catalog): sqlite:<file> | postgres://… (default: a local lake's own <lake>/_sluice/control.db, else .sluice/control.db)",
     )
     .option('--json', 'print the run report as JSON on stdout')
     .option(

@@ -80,5 +80,7 @@ async function* readFifo(db: DuckDB, copy: string, fifo: string): AsyncGenerator
 /** Creates a FIFO at `file`; false where that is not possible. */
 function makeFifo(file: string): Promise<boolean> {
   if (process.platform === 'win32') return Promise.resolve(false);
-  return new Promise((resolve) => execFile('mkfifo', ['-m', '600', file], (error) => resolve(error === null)));
+  return new Promise((resolve) =>
+    execFile('mkfifo', ['-m', '600', file], (error) => resolve(error === null)),
+  );
 }

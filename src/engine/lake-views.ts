@@ -45,14 +45,20 @@ export function lakeViewSql(table: LakeViewTable): string {
 
 /**
  * `read_parquet([...], schema = MAP {...})` over local Parquet files, each column found by its
- * field id and named `name`; a column a file lacks reads as NULL.
+ * field id and named `name`; a column a file lacks reads as NULL. `filename`: add a `filename`
+ * column holding each row's file path as listed.
  */
-export function parquetScanSql(files: readonly string[], columns: readonly LakeViewColumn[]): string {
+export function parquetScanSql(
+  files: readonly string[],
+  columns: readonly LakeViewColumn[],
+  options: { filename?: boolean } = {},
+): string {
   const schema = columns.map(
     (column) =>
       `${column.fieldId}: {name: ${quoteLiteral(column.name)}, type: ${quoteLiteral(column.duckdbType)}, default_value: NULL}`,
   );
-  return `read_parquet([${files.map(quoteLiteral).join(', ')}], schema = MAP {${schema.join(', ')}})`;
+  const filename = options.filename ? ', filename = true' : '';
+  return `read_parquet([${files.map(quoteLiteral).join(', ')}], schema = MAP {${schema.join(', ')}}${filename})`;
 }
 
 /** Creates a schema per namespace and a view per table. */

@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import type { CanonicalType } from '../core/canonical-types.js';
 import { SluiceError } from '../core/errors.js';
 import type { DuckDB, Json } from './duckdb.js';
-import { quoteIdent, quoteLiteral } from './duckdb.js';
-import { stageCsvSource, stageDecodeExpression, stageFieldName } from './stage-decode.js';
+import { quoteLiteral } from './duckdb.js';
+import { stageQuery } from './stage-decode.js';
 
 /** One column of the Parquet file, in staged field order. */
 export interface ParquetColumn {
@@ -64,18 +64,13 @@ export async function writeStageAsParquet(
       hint: 'the stream must have at least one column',
     });
   }
-  const select = columns
-    .map(
-      (column, i) =>
-        `${stageDecodeExpression(column.type, stageFieldName(i), column.label)} AS ${quoteIdent(column.parquetName)}`,
-    )
-    .join(', ');
-  return copyQueryToParquet(
-    db,
-    `SELECT ${select} FROM ${stageCsvSource(stagePath, columns.length)}`,
-    columns,
-    target,
-  );
+  const fields = columns.map((column, index) => ({
+    index,
+    type: column.type,
+    as: column.parquetName,
+    label: column.label,
+  }));
+  return copyQueryToParquet(db, stageQuery(stagePath, columns.length, fields), columns, target);
 }
 
 /**

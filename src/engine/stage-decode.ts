@@ -8,7 +8,7 @@
 import type { CanonicalType } from '../core/canonical-types.js';
 import { duckdbType } from '../core/canonical-types.js';
 import { STAGE_CSV } from '../core/stage-csv.js';
-import { quoteLiteral } from './duckdb.js';
+import { quoteIdent, quoteLiteral } from './duckdb.js';
 
 /**
  * Longest staged row DuckDB accepts. Its default (2 MB) rejects large JSON or text values; the
@@ -104,4 +104,30 @@ function decimalFromText(field: string, precision: number, scale: number): strin
   if (scale === 0) return `CAST(${unscaled} AS ${target})`;
   const unit = `CAST('0.${'0'.repeat(scale - 1)}1' AS DECIMAL(${Math.min(38, scale + 1)},${scale}))`;
   return `CAST(${unscaled} * ${unit} AS ${target})`;
+}
+
+/** One staged field to read: its position in the row, how to decode it and what to call it. */
+export interface StagedFieldRead {
+  /** 0-based position of the field in each staged row. */
+  index: number;
+  /** Canonical type of the staged text. */
+  type: CanonicalType;
+  /** Output column name. */
+  as: string;
+  /** The column's own name, for error messages. */
+  label: string;
+}
+
+/**
+ * `SELECT <decoded fields> FROM read_csv(…)` over one staged file whose rows have `fieldCount`
+ * fields; fields not listed are read (the row must be complete) but not returned.
+ */
+export function stageQuery(path: string, fieldCount: number, fields: readonly StagedFieldRead[]): string {
+  const select = fields
+    .map(
+      (field) =>
+        `${stageDecodeExpression(field.type, stageFieldName(field.index), field.label)} AS ${quoteIdent(field.as)}`,
+    )
+    .join(', ');
+  return `SELECT ${select} FROM ${stageCsvSource(path, fieldCount)}`;
 }

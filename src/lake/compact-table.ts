@@ -73,6 +73,14 @@ export async function compactTable(
   const tables = await lake.writableTables();
   const storage = lake.storage;
   const base = await tables.require(ident);
+  const spec = base.metadata['partition-specs'].find(
+    (candidate) => candidate['spec-id'] === base.metadata['default-spec-id'],
+  );
+  if (spec && spec.fields.length > 0) {
+    throw new SluiceError('NOT_SUPPORTED', `cannot compact ${qualifiedName(ident)}: it is partitioned`, {
+      hint: 'compaction rewrites unpartitioned tables in this version; files of a partitioned table stay as they are',
+    });
+  }
   const snapshot = currentSnapshot(base.metadata);
   const live = snapshot ? await liveFiles(storage, snapshot) : [];
   const groups = packSmallFiles(live, target);

@@ -6,13 +6,15 @@ import type { ParquetWriteResult } from '../engine/parquet-writer.js';
 import type { IcebergField } from './iceberg-schema.js';
 import { avroCompatibleName } from './iceberg-schema.js';
 import type { DataFile, MapEntry } from './manifest-schemas.js';
+import type { PartitionTuple } from './partitioning/partition-avro.js';
 import { serializeBound } from './single-value.js';
 
-/** Builds the data_file record for the Parquet file at `url` holding `fields`. */
+/** Builds the data_file record for the Parquet file at `url` holding `fields` (in partition `partition`). */
 export function dataFileFromParquet(
   url: string,
   written: ParquetWriteResult,
   fields: readonly IcebergField[],
+  partition: PartitionTuple = {},
 ): DataFile {
   const columnSizes: MapEntry<number>[] = [];
   const valueCounts: MapEntry<number>[] = [];
@@ -40,7 +42,7 @@ export function dataFileFromParquet(
     content: 0,
     file_path: url,
     file_format: 'PARQUET',
-    partition: {},
+    partition,
     record_count: written.rows,
     file_size_in_bytes: written.bytes,
     column_sizes: columnSizes,

@@ -124,11 +124,17 @@ function snapshotsToExpire(metadata: TableMetadata, options: ExpireOptions): Sna
     .reverse();
 }
 
-/** The table's next metadata without `expired` (and their snapshot-log entries). */
+/**
+ * The table's next metadata without `expired`. The snapshot log keeps only the entries after the
+ * last one naming an expired snapshot (as Java's expiry does): with a gap in the log, "as of" an
+ * instant inside the gap would name the wrong snapshot instead of failing.
+ */
 function withoutSnapshots(table: LoadedTable, expired: readonly Snapshot[]): TableMetadata {
   const gone = new Set(expired.map((snapshot) => snapshot['snapshot-id']));
+  const log = table.metadata['snapshot-log'];
+  const lastGone = log.findLastIndex((entry) => gone.has(entry['snapshot-id']));
   return nextVersionOf(table, {
     snapshots: table.metadata.snapshots.filter((snapshot) => !gone.has(snapshot['snapshot-id'])),
-    'snapshot-log': table.metadata['snapshot-log'].filter((entry) => !gone.has(entry['snapshot-id'])),
+    'snapshot-log': log.slice(lastGone + 1),
   });
 }

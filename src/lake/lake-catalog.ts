@@ -113,17 +113,21 @@ export class LakeCatalog {
 
   /** The table catalog for reading: the SQL catalog if the lake has one, else path-only. */
   async tables(): Promise<TableCatalog> {
-    this.control ??= openLakeControl(this.storage, this.options.control, 'read');
-    const read = await this.control;
+    const read = await this.readControl();
     return new TableCatalog(this.storage, read.db ?? (this.writable ? (await this.writable).db : null));
   }
 
   /** The table catalog for changing tables: opens (creating it if need be) the control database. */
   async writableTables(): Promise<TableCatalog> {
-    const read = await (this.control ??= openLakeControl(this.storage, this.options.control, 'read'));
+    const read = await this.readControl();
     if (read.db) return new TableCatalog(this.storage, read.db);
     this.writable ??= openLakeControl(this.storage, this.options.control, 'write');
     return new TableCatalog(this.storage, (await this.writable).db);
+  }
+
+  private readControl(): Promise<LakeControl> {
+    this.control ??= openLakeControl(this.storage, this.options.control, 'read');
+    return this.control;
   }
 
   /** Closes the control database if this catalog opened it. Safe to call twice. */
@@ -140,7 +144,8 @@ export class LakeCatalog {
     const summaries: LakeTableSummary[] = [];
     for (const entry of await tables.list()) {
       const ident = { namespace: entry.namespace, name: entry.name };
-      const table = await tables.require(ident);
+      const table = await tables.load(ident);
+      if (!table) continue; // a catalog entry whose folder was deleted
       const snapshot = currentSnapshot(table.metadata);
       summaries.push({
         ...ident,

@@ -7,8 +7,10 @@ import { SluiceError } from '../core/errors.js';
 import { decodeAvroFile, encodeAvroFile } from './avro-container.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
-import { EntryStatus, MANIFEST_ENTRY_SCHEMA, MANIFEST_FILE_SCHEMA } from './manifest-schemas.js';
-import type { Snapshot } from './table-metadata.js';
+import { EntryStatus, MANIFEST_FILE_SCHEMA, manifestEntrySchema } from './manifest-schemas.js';
+import { partitionRecordSchema, partitionSummaries, tupleValues } from './partitioning/partition-avro.js';
+import type { BoundPartitionField } from './partitioning/partition-spec.js';
+import type { PartitionSpec, Snapshot } from './table-metadata.js';
 
 /** What a manifest needs to know about the snapshot writing it. */
 export interface ManifestContext {
@@ -18,6 +20,8 @@ export interface ManifestContext {
   snapshotId: number;
   /** That snapshot's sequence number (inherited by entries that leave theirs null). */
   sequenceNumber: number;
+  /** The partition spec the manifest's files were written with, bound to the schema; absent: unpartitioned spec 0. */
+  partition?: { spec: PartitionSpec; fields: readonly BoundPartitionField[] };
 }
 
 /** A data file that is part of a snapshot, with its inherited numbers resolved. */
@@ -30,6 +34,8 @@ export interface LiveFile {
   sequenceNumber: number;
   /** File sequence number. */
   fileSequenceNumber: number;
+  /** Id of the partition spec the file was written with (its manifest's). */
+  specId: number;
 }
 
 /** Writes one manifest as a new object and returns its manifest-list record. */
@@ -39,11 +45,13 @@ export async function writeManifest(
   entries: readonly ManifestEntry[],
   context: ManifestContext,
 ): Promise<ManifestFile> {
-  const bytes = await encodeAvroFile(MANIFEST_ENTRY_SCHEMA, entries, {
+  const fields = context.partition?.fields ?? [];
+  const specId = context.partition?.spec['spec-id'] ?? 0;
+  const bytes = await encodeAvroFile(manifestEntrySchema(partitionRecordSchema(fields)), entries, {
     schema: JSON.stringify(context.schema),
     'schema-id': String(context.schema['schema-id']),
-    'partition-spec': '[]',
-    'partition-spec-id': '0',
+    'partition-spec': JSON.stringify(context.partition?.spec.fields ?? []),
+    'partition-spec-id': String(specId),
     'format-version': '2',
     content: 'data',
   });
@@ -55,7 +63,7 @@ export async function writeManifest(
   return {
     manifest_path: storage.url(key),
     manifest_length: bytes.length,
-    partition_spec_id: 0,
+    partition_spec_id: specId,
     content: 0,
     sequence_number: context.sequenceNumber,
     min_sequence_number: sequences.length === 0 ? context.sequenceNumber : Math.min(...sequences),
@@ -66,7 +74,10 @@ export async function writeManifest(
     added_rows_count: rows(EntryStatus.ADDED),
     existing_rows_count: rows(EntryStatus.EXISTING),
     deleted_rows_count: rows(EntryStatus.DELETED),
-    partitions: [],
+    partitions: partitionSummaries(
+      fields,
+      entries.map((entry) => tupleValues(fields, entry.data_file.partition)),
+    ),
     key_metadata: null,
   };
 }
@@ -116,6 +127,7 @@ export async function liveFiles(storage: ObjectStorage, snapshot: Snapshot): Pro
         snapshotId: entry.snapshot_id ?? manifest.added_snapshot_id,
         sequenceNumber: entry.sequence_number ?? manifest.sequence_number,
         fileSequenceNumber: entry.file_sequence_number ?? manifest.sequence_number,
+        specId: manifest.partition_spec_id,
       });
     }
   }

@@ -3,10 +3,11 @@
  * (manifest entry 0–4, data_file 100–143, manifest list 500–519), and the record shapes they
  * encode. Record and map names follow Iceberg's Java writer (`r2`, `r102`, `k117_v118`, …);
  * maps with int keys are arrays of key/value records tagged `logicalType: map`; optional fields
- * are `["null", T]` with a null default. Tables are unpartitioned, so `partition` is an empty
- * record.
+ * are `["null", T]` with a null default. The `partition` record's fields depend on the partition
+ * spec (`partitioning/partition-avro.ts`); it is empty for an unpartitioned table.
  */
 import type { AvroSchemaJson } from './avro-container.js';
+import type { PartitionFieldSummary, PartitionTuple } from './partitioning/partition-avro.js';
 
 /** Manifest entry status. */
 export const EntryStatus = { EXISTING: 0, ADDED: 1, DELETED: 2 } as const;
@@ -27,8 +28,8 @@ export interface DataFile {
   file_path: string;
   /** `PARQUET`. */
   file_format: string;
-  /** Partition tuple; empty for an unpartitioned table. */
-  partition: Record<string, never>;
+  /** Partition tuple by Avro field name; empty for an unpartitioned table. */
+  partition: PartitionTuple;
   /** Rows in the file. */
   record_count: number;
   /** Exact size of the file in bytes. */
@@ -97,15 +98,8 @@ export interface ManifestFile {
   existing_rows_count: number;
   /** Rows in DELETED files. */
   deleted_rows_count: number;
-  /** Partition field summaries; empty for an unpartitioned table. */
-  partitions:
-    | {
-        contains_null: boolean;
-        contains_nan: boolean | null;
-        lower_bound: Buffer | null;
-        upper_bound: Buffer | null;
-      }[]
-    | null;
+  /** Partition field summaries, one per spec field; empty for an unpartitioned table. */
+  partitions: PartitionFieldSummary[] | null;
   /** Encryption key metadata; unused. */
   key_metadata: Buffer | null;
 }
@@ -138,15 +132,15 @@ const intMap = (name: string, fieldId: number, keyId: number, valueId: number, v
 const list = (name: string, fieldId: number, elementId: number, elementType: string) =>
   optional(name, { type: 'array', items: elementType, 'element-id': elementId }, fieldId);
 
-/** The `data_file` struct's Avro record. */
-const DATA_FILE_SCHEMA = {
+/** The `data_file` struct's Avro record, with the spec's partition record type. */
+const dataFileSchema = (partition: AvroSchemaJson) => ({
   type: 'record',
   name: 'r2',
   fields: [
     required('content', 'int', 134),
     required('file_path', 'string', 100),
     required('file_format', 'string', 101),
-    required('partition', { type: 'record', name: 'r102', fields: [] }, 102),
+    required('partition', partition, 102),
     required('record_count', 'long', 103),
     required('file_size_in_bytes', 'long', 104),
     intMap('column_sizes', 108, 117, 118, 'long'),
@@ -160,20 +154,28 @@ const DATA_FILE_SCHEMA = {
     list('equality_ids', 135, 136, 'int'),
     optional('sort_order_id', 'int', 140),
   ],
-};
+});
 
-/** Avro schema of a v2 manifest (unpartitioned). */
-export const MANIFEST_ENTRY_SCHEMA: AvroSchemaJson = {
-  type: 'record',
-  name: 'manifest_entry',
-  fields: [
-    required('status', 'int', 0),
-    optional('snapshot_id', 'long', 1),
-    optional('sequence_number', 'long', 3),
-    optional('file_sequence_number', 'long', 4),
-    required('data_file', DATA_FILE_SCHEMA, 2),
-  ],
-};
+/** The partition record of an unpartitioned table. */
+const UNPARTITIONED_RECORD: AvroSchemaJson = { type: 'record', name: 'r102', fields: [] };
+
+/** Avro schema of a v2 manifest whose files have partition tuples of type `partition` (default: unpartitioned). */
+export function manifestEntrySchema(partition: AvroSchemaJson = UNPARTITIONED_RECORD): AvroSchemaJson {
+  return {
+    type: 'record',
+    name: 'manifest_entry',
+    fields: [
+      required('status', 'int', 0),
+      optional('snapshot_id', 'long', 1),
+      optional('sequence_number', 'long', 3),
+      optional('file_sequence_number', 'long', 4),
+      required('data_file', dataFileSchema(partition), 2),
+    ],
+  };
+}
+
+/** Avro schema of a v2 manifest of an unpartitioned table. */
+export const MANIFEST_ENTRY_SCHEMA: AvroSchemaJson = manifestEntrySchema();
 
 /** Avro schema of a v2 manifest list. */
 export const MANIFEST_FILE_SCHEMA: AvroSchemaJson = {

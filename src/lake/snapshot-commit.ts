@@ -12,9 +12,12 @@ import type { SourcePosition } from '../core/stream.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 import { buildSchema, schemaDifferences } from './iceberg-schema.js';
-import { liveFiles, readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import { readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import { manifestsRemoving } from './manifest-rewrite.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
 import { EntryStatus } from './manifest-schemas.js';
+import type { PartitionPlan } from './partitioning/partition-spec.js';
+import { boundSpecById } from './partitioning/partition-spec.js';
 import type { Snapshot, TableMetadata } from './table-metadata.js';
 import {
   SUMMARY_RUN_ID,
@@ -28,7 +31,7 @@ import type { TableCatalog } from './table-catalog.js';
 import { metadataFileKey, qualifiedName, tablePrefix } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
 
-/** `append` adds files; `overwrite` replaces every live file with the new ones. */
+/** `append` adds files; `overwrite` replaces every live file (or the request's `removeFiles`) with the new ones. */
 export type SnapshotOperation = 'append' | 'overwrite';
 
 /** The schema new data files are written with. */
@@ -53,6 +56,10 @@ export interface SnapshotRequest {
   runId: string;
   /** Source position recorded in the summary. */
   position: SourcePosition | null;
+  /** Partition spec the files were written with; default: the table's current spec. */
+  partition?: PartitionPlan;
+  /** For an overwrite: the only live files it removes (paths as the manifests record them); default: all. */
+  removeFiles?: ReadonlySet<string>;
 }
 
 /**
@@ -98,7 +105,10 @@ export async function commitSnapshot(
   const now = Math.max(Date.now(), previous?.['last-updated-ms'] ?? 0);
   const snapshotId = newSnapshotId(new Set(previous?.snapshots.map((snapshot) => snapshot['snapshot-id'])));
   const sequenceNumber = (previous?.['last-sequence-number'] ?? 0) + 1;
-  const context = { schema: request.schema.schema, snapshotId, sequenceNumber };
+  const schema = request.schema.schema;
+  const specOf = (specId: number) => boundSpecById(previous, request.partition, schema, specId);
+  const defaultSpecId = request.partition?.spec['spec-id'] ?? previous?.['default-spec-id'] ?? 0;
+  const context = { schema, snapshotId, sequenceNumber, partition: specOf(defaultSpecId) };
   const written: string[] = [];
   const attempt = randomUUID();
   try {
@@ -117,21 +127,14 @@ export async function commitSnapshot(
     }
     let removed: DataFile[] = [];
     if (request.operation === 'overwrite' && parent) {
-      const live = await liveFiles(storage, parent);
-      removed = live.map((file) => file.dataFile);
-      if (live.length > 0) {
-        // Deleted entries keep the sequence numbers the files were added with, explicitly.
-        const entries = live.map((file): ManifestEntry => ({
-          status: EntryStatus.DELETED,
-          snapshot_id: snapshotId,
-          sequence_number: file.sequenceNumber,
-          file_sequence_number: file.fileSequenceNumber,
-          data_file: file.dataFile,
-        }));
-        const key = metadataFileKey(ident, `${attempt}-m1.avro`);
+      const remove = request.removeFiles ?? 'all';
+      const kept = await manifestsRemoving(storage, parent, remove, snapshotId, async (entries, specId) => {
+        const key = metadataFileKey(ident, `${attempt}-m${written.length}.avro`);
         written.push(key);
-        manifests.push(await writeManifest(storage, key, entries, context));
-      }
+        return writeManifest(storage, key, entries, { ...context, partition: specOf(specId) });
+      });
+      manifests.push(...kept.manifests);
+      removed = kept.removed;
     } else if (parent) {
       manifests.push(...(await carriedManifests(storage, parent)));
     }
@@ -149,7 +152,7 @@ export async function commitSnapshot(
       summary: snapshotSummary(request, parent, removed),
       'schema-id': request.schema.schema['schema-id'],
     };
-    const metadata = nextMetadata(storage, ident, base, request.schema, snapshot);
+    const metadata = nextMetadata(storage, ident, base, request.schema, snapshot, request.partition);
     const table = await catalog.commit(ident, base, metadata);
     return { table, snapshot };
   } catch (error) {
@@ -202,7 +205,9 @@ function snapshotSummary(
           'removed-files-size': String(removedBytes),
         }
       : {}),
-    'changed-partition-count': request.files.length + removed.length > 0 ? '1' : '0',
+    'changed-partition-count': String(
+      new Set([...request.files, ...removed].map((file) => JSON.stringify(file.partition))).size,
+    ),
     'total-records': total('total-records', addedRecords, removedRecords),
     'total-data-files': total('total-data-files', request.files.length, removed.length),
     'total-files-size': total('total-files-size', addedBytes, removedBytes),
@@ -214,13 +219,14 @@ function snapshotSummary(
   };
 }
 
-/** The table's next metadata: `base`'s with `snapshot` added and made current. */
+/** The table's next metadata: `base`'s with `snapshot` added and made current (and `partition`'s spec the default). */
 export function nextMetadata(
   storage: ObjectStorage,
   ident: TableIdent,
   base: LoadedTable | null,
   schema: SchemaPlan,
   snapshot: Snapshot,
+  partition?: PartitionPlan,
 ): TableMetadata {
   const previous = base?.metadata;
   const now = snapshot['timestamp-ms'];
@@ -234,9 +240,7 @@ export function nextMetadata(
     'last-column-id': Math.max(schema.lastColumnId, previous?.['last-column-id'] ?? 0),
     schemas: schema.isNew ? [...schemas, schema.schema] : schemas,
     'current-schema-id': schema.schema['schema-id'],
-    'partition-specs': previous?.['partition-specs'] ?? [{ 'spec-id': 0, fields: [] }],
-    'default-spec-id': previous?.['default-spec-id'] ?? 0,
-    'last-partition-id': previous?.['last-partition-id'] ?? 999,
+    ...partitionMetadata(previous, partition),
     'sort-orders': previous?.['sort-orders'] ?? [{ 'order-id': 0, fields: [] }],
     'default-sort-order-id': previous?.['default-sort-order-id'] ?? 0,
     properties: previous?.properties ?? {
@@ -256,6 +260,27 @@ export function nextMetadata(
           { 'metadata-file': base.metadataUrl, 'timestamp-ms': base.metadata['last-updated-ms'] },
         ]
       : [],
+  };
+}
+
+/** The specs, default spec id and last partition field id after a commit writing with `partition`. */
+function partitionMetadata(
+  previous: TableMetadata | undefined,
+  partition: PartitionPlan | undefined,
+): Pick<TableMetadata, 'partition-specs' | 'default-spec-id' | 'last-partition-id'> {
+  const specs = previous?.['partition-specs'] ?? [];
+  if (!partition) {
+    return {
+      'partition-specs': previous ? specs : [{ 'spec-id': 0, fields: [] }],
+      'default-spec-id': previous?.['default-spec-id'] ?? 0,
+      'last-partition-id': previous?.['last-partition-id'] ?? 999,
+    };
+  }
+  const isNew = !specs.some((spec) => spec['spec-id'] === partition.spec['spec-id']);
+  return {
+    'partition-specs': isNew ? [...specs, partition.spec] : specs,
+    'default-spec-id': partition.spec['spec-id'],
+    'last-partition-id': Math.max(partition.lastPartitionId, previous?.['last-partition-id'] ?? 999),
   };
 }
 

@@ -51,11 +51,6 @@ export class TableCatalog {
     this.tables = control ? new IcebergTablesRepository(control, storage.rootUrl) : null;
   }
 
-  /** False when there is no SQL catalog and tables are read by path only. */
-  get hasSqlCatalog(): boolean {
-    return this.tables !== null;
-  }
-
   /** The table's current state, or null when it does not exist. */
   async load(ident: TableIdent): Promise<LoadedTable | null> {
     assertTableIdent(ident);
@@ -67,8 +62,19 @@ export class TableCatalog {
     if (!row) return loadTableByPath(this.storage, ident);
     const version = versionOf(ident, row.metadataLocation);
     if (hint !== null && hint > version) throw this.committedElsewhere(ident, hint, version);
+    if (await this.droppedByHand(row.metadataLocation, ident)) return null;
     const metadata = await readMetadataFile(this.storage, ident, row.metadataLocation);
     return { ident, version, metadata, metadataUrl: row.metadataLocation, registered: true };
+  }
+
+  /**
+   * True when the table's folder is gone altogether (someone deleted it to drop the table): the
+   * catalog entry is stale and the table does not exist. A missing metadata file next to other
+   * files of the table is damage instead, reported by `readMetadataFile`.
+   */
+  private async droppedByHand(location: string, ident: TableIdent): Promise<boolean> {
+    if (await this.storage.exists(this.storage.keyOf(location))) return false;
+    return (await this.storage.list(tablePrefix(ident))).length === 0;
   }
 
   /** Like `load`, but a missing table is TABLE_NOT_FOUND. */
@@ -143,9 +149,12 @@ export class TableCatalog {
     url: string,
   ): Promise<boolean> {
     try {
-      return base?.registered
-        ? await tables.swap(ident.namespace, ident.name, base.metadataUrl, url)
-        : await tables.create(ident.namespace, ident.name, url, base?.metadataUrl ?? null);
+      if (base?.registered) return await tables.swap(ident.namespace, ident.name, base.metadataUrl, url);
+      if (await tables.create(ident.namespace, ident.name, url, base?.metadataUrl ?? null)) return true;
+      // A table created over a dropped one (`load` found only a stale entry) takes its entry over.
+      const stale = base ? null : await tables.get(ident.namespace, ident.name);
+      if (!stale || (await this.storage.exists(this.storage.keyOf(stale.metadataLocation)))) return false;
+      return await tables.swap(ident.namespace, ident.name, stale.metadataLocation, url);
     } catch (error) {
       // The statement may have been applied before the connection failed: the pointer tells.
       for (let check = 0; check < OUTCOME_CHECKS; check++) {

@@ -84,17 +84,20 @@ export function snapshotAsOfTime(table: LoadedTable, timestampMs: number): Snaps
         }));
   let entry: (typeof log)[number] | undefined;
   for (const candidate of log) if (candidate['timestamp-ms'] <= timestampMs) entry = candidate;
-  if (!entry) return null;
-  const found = findSnapshot(metadata, String(entry['snapshot-id']));
-  if (!found) {
-    const name = qualifiedName(table.ident);
-    throw new SluiceError(
-      'USAGE',
-      `the snapshot ${name} had at ${new Date(timestampMs).toISOString()} (${entry['snapshot-id']}) has been expired`,
-      { hint: `pick a later instant or a retained snapshot; \`sluice history ${name}\` lists them` },
-    );
-  }
-  return found;
+  const found = entry && findSnapshot(metadata, String(entry['snapshot-id']));
+  if (found) return found;
+  // No entry: before the table existed, unless expiry cut the history off (a parent is gone).
+  const ids = new Set(metadata.snapshots.map((snapshot) => snapshot['snapshot-id']));
+  const expired = metadata.snapshots.some(
+    (snapshot) => snapshot['parent-snapshot-id'] !== undefined && !ids.has(snapshot['parent-snapshot-id']),
+  );
+  if (!entry && !expired) return null;
+  const name = qualifiedName(table.ident);
+  throw new SluiceError(
+    'USAGE',
+    `the snapshot ${name} had at ${new Date(timestampMs).toISOString()} has been expired`,
+    { hint: `pick a later instant or a retained snapshot; \`sluice history ${name}\` lists them` },
+  );
 }
 
 /** The schema a snapshot's data was written with (the table's current one when it does not say). */

@@ -34,7 +34,13 @@ export class QuarantineWriter {
       disposition: 'append',
       runId: this.stream.runId,
     });
-    await this.writer.write({ index: this.files++, path: file.path, rows: file.rows, bytes: file.bytes, position: null });
+    await this.writer.write({
+      index: this.files++,
+      path: file.path,
+      rows: file.rows,
+      bytes: file.bytes,
+      position: null,
+    });
     this.rows += file.rows;
   }
 

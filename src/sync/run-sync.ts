@@ -168,7 +168,11 @@ async function syncStream(
   let rowsRead = 0;
   let bytesRead = 0;
   let writer: StreamWriter | undefined;
-  const quarantine = new QuarantineWriter(destination, { namespace: schema.namespace, name: schema.name, runId });
+  const quarantine = new QuarantineWriter(destination, {
+    namespace: schema.namespace,
+    name: schema.name,
+    runId,
+  });
   // Errors from the commit on are not retried: whether it published is then not certain.
   let committing = false;
   try {
@@ -183,7 +187,8 @@ async function syncStream(
     });
     progress('start', 0, 0);
     // An incremental read resumes from the position the table's current version was committed with.
-    const from = basePlan.mode === 'incremental' ? ((await destination.lastPosition?.(schema)) ?? null) : null;
+    const from =
+      basePlan.mode === 'incremental' ? ((await destination.lastPosition?.(schema)) ?? null) : null;
     let position: SourcePosition | null = from;
     for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
       if (chunk.quarantine) await quarantine.write(chunk.quarantine);

@@ -200,7 +200,9 @@ export async function bisectTable(
         leaves.push(range.range);
         continue;
       }
-      const wanted = Math.min(options.fanout, Math.ceil(rows / options.leafRows)) - 1;
+      // Twice as many sub-ranges as the rows need: sampled bounds are uneven, and a sub-range
+      // left above the leaf size costs another pass.
+      const wanted = Math.min(options.fanout, Math.ceil((2 * rows) / options.leafRows)) - 1;
       const children = await sampleBounds(source, destination, range, wanted);
       if (children.length === 0) leaves.push(range.range);
       else parents.push({ parent: range, children });

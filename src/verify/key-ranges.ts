@@ -81,29 +81,49 @@ function literalSql(column: CanonicalColumn, value: string): string {
   return isText(column) ? `'${value.replaceAll("'", "''")}'` : value;
 }
 
-/** SQL that is true when the row's key is below `bound` (lexicographic over the key columns). */
-export function keyBelowSql(dialect: KeyDialect, key: readonly CanonicalColumn[], bound: KeyTuple): string {
+function compareSql(
+  dialect: KeyDialect,
+  key: readonly CanonicalColumn[],
+  bound: KeyTuple,
+  op: '<' | '>=',
+): string {
   const sides = key.map((column, i) => ({
     column: columnSql(dialect, column),
     literal: literalSql(column, bound[i] ?? ''),
   }));
-  if (sides.length === 1) return `${sides[0]?.column} < ${sides[0]?.literal}`;
+  if (sides.length === 1) return `${sides[0]?.column} ${op} ${sides[0]?.literal}`;
   if (dialect === 'postgres') {
     // A row comparison, which PostgreSQL answers from a composite index.
-    return `ROW(${sides.map((s) => s.column).join(', ')}) < ROW(${sides.map((s) => s.literal).join(', ')})`;
+    return `ROW(${sides.map((s) => s.column).join(', ')}) ${op} ROW(${sides.map((s) => s.literal).join(', ')})`;
   }
   const terms = sides.map((side, i) =>
     [...sides.slice(0, i).map((s) => `${s.column} = ${s.literal}`), `${side.column} < ${side.literal}`].join(
       ' AND ',
     ),
   );
-  return `(${terms.map((term) => `(${term})`).join(' OR ')})`;
+  const below = `(${terms.map((term) => `(${term})`).join(' OR ')})`;
+  return op === '<' ? below : `NOT ${below}`;
 }
 
-/** SQL that is true for the rows of `range`. */
+/** SQL that is true when the row's key is below `bound` (lexicographic over the key columns). */
+export function keyBelowSql(dialect: KeyDialect, key: readonly CanonicalColumn[], bound: KeyTuple): string {
+  return compareSql(dialect, key, bound, '<');
+}
+
+/** SQL that is true when the row's (non-NULL) key is at or above `bound`. */
+function keyAtLeastSql(dialect: KeyDialect, key: readonly CanonicalColumn[], bound: KeyTuple): string {
+  return compareSql(dialect, key, bound, '>=');
+}
+
+/**
+ * SQL that is true for the rows of `range`. Only the last range holds NULL keys, so the others
+ * use a plain `key >= low`, which indexes (PostgreSQL) and row-group statistics (DuckDB over
+ * Parquet) can answer without reading the whole table.
+ */
 export function rangeSql(dialect: KeyDialect, key: readonly CanonicalColumn[], range: KeyRange): string {
   const parts: string[] = [];
-  if (range.low) parts.push(`(${keyBelowSql(dialect, key, range.low)}) IS NOT TRUE`);
+  if (range.low && range.high) parts.push(`(${keyAtLeastSql(dialect, key, range.low)})`);
+  else if (range.low) parts.push(`(${keyBelowSql(dialect, key, range.low)}) IS NOT TRUE`);
   if (range.high) parts.push(`(${keyBelowSql(dialect, key, range.high)})`);
   return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
 }

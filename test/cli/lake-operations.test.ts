@@ -234,6 +234,17 @@ describe('lake operations through the CLI', () => {
     });
   });
 
+  it('asks for --control before changing or syncing into a lake on S3', async () => {
+    for (const args of [
+      ['rollback', 'main.items', '--to', '1', '--lake', 's3://some-bucket/lake'],
+      ['sync', '--from', `sqlite:${source}`, '--to', 'lake:s3://some-bucket/lake', '--all'],
+    ]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/hint: .*--control postgres:\/\//);
+    }
+  });
+
   it("uses the project file's control database for the project's lake", async () => {
     const project = path.join(dir, 'project');
     await fs.mkdir(project);

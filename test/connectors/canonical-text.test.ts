@@ -104,7 +104,13 @@ describe.skipIf(!up)('formatFloat32 against PostgreSQL', () => {
 
 describe('canonical text', () => {
   it('formats special floats', () => {
-    expect([NaN, Infinity, -Infinity, 0, -0].map(formatFloat32)).toEqual(['NaN', 'Infinity', '-Infinity', '0', '-0']);
+    expect([NaN, Infinity, -Infinity, 0, -0].map(formatFloat32)).toEqual([
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '0',
+      '-0',
+    ]);
     expect([NaN, Infinity, -Infinity, 0, -0].map(formatFloat64)).toEqual([
       'NaN',
       'Infinity',

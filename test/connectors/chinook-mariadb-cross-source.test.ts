@@ -56,7 +56,10 @@ describe.skipIf(!mariadbUp || !postgresUp)('Chinook staged from MariaDB, SQLite 
     try {
       const schema = (await connector.discover()).find((s) => s.name === table);
       if (!schema) throw new Error(`no table ${table}`);
-      const chunks = await readAll(connector, fullPlan(schema, await mkdtemp(path.join(root, 's-')), 1 << 30));
+      const chunks = await readAll(
+        connector,
+        fullPlan(schema, await mkdtemp(path.join(root, 's-')), 1 << 30),
+      );
       const text = (await Promise.all(chunks.map((c) => readFile(c.path, 'utf8')))).join('');
       return text.split('\n').sort();
     } finally {
@@ -64,13 +67,16 @@ describe.skipIf(!mariadbUp || !postgresUp)('Chinook staged from MariaDB, SQLite 
     }
   }
 
-  it.each(Object.keys(CHINOOK_TABLES))('%s is identical to the SQLite edition (and to PostgreSQL where it agrees)', async (table) => {
-    const fromMariadb = await stagedRows(mariadb.url, chinookSqliteName(table));
-    // The staged text ends with a newline, so splitting adds one empty line.
-    expect(fromMariadb).toHaveLength((CHINOOK_TABLES[table]?.rows ?? 0) + 1);
-    expect(fromMariadb).toEqual(await stagedRows(`sqlite:${CHINOOK_SQLITE}`, chinookSqliteName(table)));
-    const fromPostgres = await stagedRows(postgres.url, table);
-    if (POSTGRES_DIFFERS.has(table)) expect(fromMariadb).not.toEqual(fromPostgres);
-    else expect(fromMariadb).toEqual(fromPostgres);
-  });
+  it.each(Object.keys(CHINOOK_TABLES))(
+    '%s is identical to the SQLite edition (and to PostgreSQL where it agrees)',
+    async (table) => {
+      const fromMariadb = await stagedRows(mariadb.url, chinookSqliteName(table));
+      // The staged text ends with a newline, so splitting adds one empty line.
+      expect(fromMariadb).toHaveLength((CHINOOK_TABLES[table]?.rows ?? 0) + 1);
+      expect(fromMariadb).toEqual(await stagedRows(`sqlite:${CHINOOK_SQLITE}`, chinookSqliteName(table)));
+      const fromPostgres = await stagedRows(postgres.url, table);
+      if (POSTGRES_DIFFERS.has(table)) expect(fromMariadb).not.toEqual(fromPostgres);
+      else expect(fromMariadb).toEqual(fromPostgres);
+    },
+  );
 });

@@ -30,7 +30,7 @@ describe('connectorForUrl', () => {
     expect(error.message).toContain(path.resolve('data/shop.db'));
   });
 
-  it('makes MySQL connectors for mysql:// and mariadb:// in the URL\'s database, without I/O', async () => {
+  it("makes MySQL connectors for mysql:// and mariadb:// in the URL's database, without I/O", async () => {
     const a = connectorForUrl('mysql://u:pw@db.example:3307/shop');
     expect([a.type, a.namespace]).toEqual(['mysql', 'shop']);
     const b = connectorForUrl('mariadb://u@db.example/sales?parallelism=2&splitMinRows=10&ssl=false');

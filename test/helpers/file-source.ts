@@ -9,7 +9,13 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Connector } from '../../src/connectors/connector.js';
 import { connectorForUrl } from '../../src/connectors/registry.js';
-import type { SourcePosition, StagedChunk, StreamSchema, SyncMode } from '../../src/core/stream.js';
+import type {
+  SourcePosition,
+  StagedChunk,
+  StreamPlan,
+  StreamSchema,
+  SyncMode,
+} from '../../src/core/stream.js';
 import { decodeStagedCsv } from '../conformance/source-conformance.js';
 
 /** What one read of a file source staged. */
@@ -37,14 +43,14 @@ export async function readFileSource(
     const [schema] = await connector.discover();
     if (!schema) throw new Error('no stream discovered');
     const chunks: StagedChunk[] = [];
-    const plan = {
+    const plan: StreamPlan = {
       schema,
       mode: options.mode ?? 'full',
       primaryKey: [],
       disposition: 'append',
       stageDir,
       chunkBytes: options.chunkBytes ?? 64 * 1024 * 1024,
-    } as const;
+    };
     for await (const chunk of connector.read(plan, options.from ?? null)) chunks.push(chunk);
     const data = chunks.filter((c) => c.rows > 0).map((c) => c.path);
     const quarantine = chunks.flatMap((c) => (c.quarantine ? [c.quarantine.path] : []));
@@ -65,6 +71,9 @@ export async function readFileSource(
 /** `{ name: kind }` of a stream's columns, for compact type assertions. */
 export function columnKinds(schema: StreamSchema): Record<string, string> {
   return Object.fromEntries(
-    schema.columns.map((c) => [c.name, c.type.kind === 'decimal' ? `decimal(${c.type.precision},${c.type.scale})` : c.type.kind]),
+    schema.columns.map((c) => [
+      c.name,
+      c.type.kind === 'decimal' ? `decimal(${c.type.precision},${c.type.scale})` : c.type.kind,
+    ]),
   );
 }

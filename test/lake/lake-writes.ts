@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CanonicalColumn } from '../../src/core/canonical-types.js';
+import type { SourcePosition } from '../../src/core/stream.js';
 import type { CommitResult, Destination, DestinationStream } from '../../src/destinations/destination.js';
 import { stageChunk } from './lake-fixtures.js';
 
@@ -31,6 +32,7 @@ export async function commitRows(
     runId?: string;
     chunkRows?: number;
     columns?: CanonicalColumn[];
+    position?: SourcePosition;
   } = {},
 ): Promise<CommitResult> {
   const stageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-stage-'));
@@ -48,7 +50,7 @@ export async function commitRows(
         await stageChunk(stageDir, index, rows.slice(index * chunkRows, (index + 1) * chunkRows)),
       );
     }
-    return await writer.commit(null);
+    return await writer.commit(options.position ?? null);
   } catch (error) {
     await writer.abort();
     throw error;

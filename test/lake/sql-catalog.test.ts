@@ -219,6 +219,28 @@ for (const home of ['sqlite', 'postgres'] as const) {
       expect(await batches(root, control)).toEqual(new Map([['a', 1]]));
     });
 
+    it('treats a table whose folder was deleted as dropped, and lets the next write create it again', async () => {
+      const { root, control } = freshLake(home);
+      await withDestination(root, control, (d) => commitRows(d, TABLE, batchRows('gone', 2)));
+      await fs.rm(path.join(root, 'shop'), { recursive: true });
+      const catalog = LakeCatalog.open(root, { control });
+      try {
+        expect(await catalog.listTables()).toEqual([]);
+        await expect(catalog.loadTable(TABLE)).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
+      } finally {
+        await catalog.close();
+      }
+      await withDestination(root, control, (d) =>
+        Promise.all([commitRows(d, TABLE, batchRows('new', 1)), commitRows(d, TABLE, batchRows('other', 1))]),
+      );
+      expect(await batches(root, control)).toEqual(
+        new Map([
+          ['new', 1],
+          ['other', 1],
+        ]),
+      );
+    });
+
     for (const damage of ['corrupt', 'missing'] as const) {
       it(`refuses a ${damage} current metadata file with a hint and keeps the table at its last good snapshot`, async () => {
         const { root, control } = freshLake(home);

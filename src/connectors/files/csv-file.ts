@@ -39,7 +39,12 @@ export interface SniffedCsv {
 
 const EMPTY = '(empty)';
 
-export async function sniffCsv(db: DuckDB, path: string, gzip: boolean, options: CsvOptions): Promise<SniffedCsv> {
+export async function sniffCsv(
+  db: DuckDB,
+  path: string,
+  gzip: boolean,
+  options: CsvOptions,
+): Promise<SniffedCsv> {
   const pinned = [
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     'ignore_errors = true',
@@ -48,17 +53,26 @@ export async function sniffCsv(db: DuckDB, path: string, gzip: boolean, options:
     ...(options.sampleSize !== undefined ? [`sample_size = ${options.sampleSize}`] : []),
   ];
   const [row] = await db.queryJson(
-    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, HasHeader, Comment, Columns, DateFormat, TimestampFormat
+    `SELECT Delimiter, Quote, Escape, SkipRows, HasHeader, Comment, Columns, DateFormat, TimestampFormat
        FROM sniff_csv(${quoteLiteral(path)}, ${pinned.join(', ')})`,
   );
-  const [delimiter, quote, escape, newline, skip, header, comment, columns, dateFormat, timestampFormat] = (row ??
-    []) as [string, string, string, string, number, boolean, string, { name: string; type: string }[], string | null, string | null];
+  const [delimiter, quote, escape, skip, header, comment, columns, dateFormat, timestampFormat] = (row ??
+    []) as [
+    string,
+    string,
+    string,
+    number,
+    boolean,
+    string,
+    { name: string; type: string }[],
+    string | null,
+    string | null,
+  ];
   const realQuote = quote === EMPTY || quote === '' ? '"' : quote;
   const dialect: CsvDialect = {
     delimiter,
     quote: realQuote,
     escape: escape === EMPTY || escape === '' ? realQuote : escape,
-    newline: ['\\n', '\\r\\n', '\\r'].includes(newline) ? newline : null,
     skip: Number(skip),
     header: Boolean(header),
     comment: comment === EMPTY ? '' : comment,
@@ -102,10 +116,11 @@ export function csvSource(
     `quote = ${quoteLiteral(dialect.quote)}`,
     `escape = ${quoteLiteral(dialect.escape)}`,
     `comment = ${quoteLiteral(dialect.comment)}`,
-    ...(dialect.newline ? [`new_line = ${quoteLiteral(dialect.newline)}`] : []),
     ...(dialect.dateFormat ? [`dateformat = ${quoteLiteral(dialect.dateFormat)}`] : []),
     ...(dialect.timestampFormat ? [`timestampformat = ${quoteLiteral(dialect.timestampFormat)}`] : []),
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
+    // No new_line: DuckDB finds \n and \r\n itself, and new_line='\r\n' with strict_mode
+    // silently reads no rows at all (DuckDB 1.5.6).
     "encoding = 'utf-8'",
     'allow_quoted_nulls = false',
     'null_padding = false',
@@ -144,7 +159,9 @@ export async function takeCsvRejects(
     const byRow = new Map<number, { reasons: string[]; raw: string; encoding: boolean }>();
     for (const error of errors) {
       const at = Number(error.at);
-      const entry = byRow.get(at) ?? { reasons: [], raw: String(error.csv_line ?? ''), encoding: false };
+      // After a \r\n line end DuckDB's csv_line starts with the \n.
+      const raw = String(error.csv_line ?? '').replace(/^\r?\n/, '');
+      const entry = byRow.get(at) ?? { reasons: [], raw, encoding: false };
       const column = error.column_name === null ? '' : ` (column ${JSON.stringify(error.column_name)})`;
       entry.reasons.push(`${String(error.error_type)}${column}: ${String(error.error_message)}`);
       entry.encoding ||= error.error_type === 'INVALID ENCODING';
@@ -153,7 +170,11 @@ export async function takeCsvRejects(
     // DuckDB's line_byte_position is one past the row's first byte after a `\n`, but exact after
     // some `\r\n` line ends (1.5): one byte earlier lands inside the row's first line, or on the
     // `\n` just before it, which linesAt counts for the following line.
-    const lines = await linesAt(path, gzip, [...byRow.keys()].map((at) => at - 1));
+    const lines = await linesAt(
+      path,
+      gzip,
+      [...byRow.keys()].map((at) => at - 1),
+    );
     return [...byRow].map(([at, entry]) => {
       const line = lines.get(at - 1);
       // DuckDB shows invalid bytes as `?`; the file's own bytes, escaped, say what they were.

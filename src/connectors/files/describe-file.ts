@@ -73,5 +73,12 @@ async function describe(
     header: config.header,
     sampleSize: config.sampleSize,
   });
-  return { ...described, path: local, gzip, columns: sniffed.columns, typed: sniffed.typed, csv: sniffed.dialect };
+  return {
+    ...described,
+    path: local,
+    gzip,
+    columns: sniffed.columns,
+    typed: sniffed.typed,
+    csv: sniffed.dialect,
+  };
 }

@@ -19,8 +19,6 @@ export interface CsvDialect {
   quote: string;
   /** Escape character inside quotes (the quote itself for `""`). */
   escape: string;
-  /** Row terminator as DuckDB spells it (`\n`, `\r\n`), or null to let DuckDB decide. */
-  newline: string | null;
   /** Lines skipped before the header or first row. */
   skip: number;
   /** True when the first (unskipped) line is a header. */

@@ -8,7 +8,6 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { SluiceError, messageOf } from '../../core/errors.js';
@@ -27,7 +26,11 @@ export function openBytes(file: string, gzip: boolean): Readable {
  * The encoding to decode a file with: `declared` when given, else UTF-16 (LE or BE) when the
  * file starts with its byte order mark, else UTF-8. Names are WHATWG labels, lower case.
  */
-export async function textEncodingOf(file: string, gzip: boolean, declared: string | undefined): Promise<string> {
+export async function textEncodingOf(
+  file: string,
+  gzip: boolean,
+  declared: string | undefined,
+): Promise<string> {
   if (declared !== undefined) return new TextDecoder(declared).encoding;
   const head = await firstBytes(file, gzip, 2);
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
@@ -55,7 +58,8 @@ async function firstBytes(file: string, gzip: boolean, count: number): Promise<B
 
 /**
  * Writes `file` (decompressed) as UTF-8 to `target`. A sequence that is invalid in `encoding`
- * fails with SOURCE_READ naming `name` and the line.
+ * fails with SOURCE_READ naming `name` and the line. The text is decoded in batches of whole
+ * lines, so a batch that fails can be decoded again line by line to find the line.
  */
 export async function transcodeToUtf8(
   file: string,
@@ -64,43 +68,77 @@ export async function transcodeToUtf8(
   target: string,
   name: string,
 ): Promise<void> {
-  const decoder = new TextDecoder(encoding, { fatal: true });
+  // Where lines end in the encoded bytes: UTF-16 code units, or the ASCII newline of the
+  // ASCII-compatible encodings (in which 0x0A is never part of another character).
+  const newline = Buffer.from(
+    encoding === 'utf-16le' ? [0x0a, 0x00] : encoding === 'utf-16be' ? [0x00, 0x0a] : [0x0a],
+  );
   let line = 1;
-  const decode = (chunk: Buffer | null): Buffer => {
+  let first = true;
+  const decodeLines = (bytes: Buffer): Buffer => {
+    // Only the file's very start may hold a byte order mark; later U+FEFF is text.
+    const decode = (part: Buffer) =>
+      new TextDecoder(encoding, { fatal: true, ignoreBOM: !first }).decode(part);
     let text: string;
     try {
-      text = chunk === null ? decoder.decode() : decoder.decode(chunk, { stream: true });
+      text = decode(bytes);
     } catch (error) {
-      throw new SluiceError('SOURCE_READ', `${name} line ${line}: the bytes are not valid ${encoding}`, {
-        hint: `fix the file, or give its real encoding with ?encoding=… (e.g. windows-1252, utf-16le)`,
+      let at = 0;
+      for (const part of splitLines(bytes, newline)) {
+        try {
+          decode(part);
+        } catch {
+          break;
+        }
+        first = false;
+        at += 1;
+      }
+      throw new SluiceError('SOURCE_READ', `${name} line ${line + at}: the bytes are not valid ${encoding}`, {
+        hint: 'fix the file, or give its real encoding with ?encoding=… (e.g. windows-1252, utf-16le)',
         cause: error,
       });
     }
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) line += 1;
+    first = false;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) line += 1;
     return Buffer.from(text, 'utf8');
   };
-  const transform = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      try {
-        done(null, decode(chunk));
-      } catch (error) {
-        done(error as Error);
-      }
-    },
-    flush(done) {
-      try {
-        done(null, decode(null));
-      } catch (error) {
-        done(error as Error);
-      }
-    },
-  });
+  async function* toUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of source) {
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      const cut = endOfLastLine(data, newline);
+      carry = Buffer.from(data.subarray(cut));
+      if (cut > 0) yield decodeLines(data.subarray(0, cut));
+    }
+    if (carry.length > 0) yield decodeLines(carry);
+  }
   try {
-    await pipeline(openBytes(file, gzip), transform, createWriteStream(target, { flags: 'wx' }));
+    await pipeline(openBytes(file, gzip), toUtf8, createWriteStream(target, { flags: 'wx' }));
   } catch (error) {
     if (error instanceof SluiceError) throw error;
     throw readFailed(name, error);
   }
+}
+
+/** Index just past the last `newline` that starts at a multiple of its length; 0 when none. */
+function endOfLastLine(data: Buffer, newline: Buffer): number {
+  for (let at = data.lastIndexOf(newline); at >= 0; at = at > 0 ? data.lastIndexOf(newline, at - 1) : -1) {
+    if (at % newline.length === 0) return at + newline.length;
+  }
+  return 0;
+}
+
+/** `bytes` cut after each aligned `newline`. */
+function splitLines(bytes: Buffer, newline: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let at = bytes.indexOf(newline); at >= 0; at = bytes.indexOf(newline, at + 1)) {
+    if ((at - start) % newline.length !== 0) continue;
+    parts.push(bytes.subarray(start, at + newline.length));
+    start = at + newline.length;
+  }
+  if (start < bytes.length) parts.push(bytes.subarray(start));
+  return parts;
 }
 
 /** The physical line around a byte offset: its 1-based number and its bytes, printable. */
@@ -115,7 +153,11 @@ export interface LineAt {
  * The line holding each byte offset of the decoded text, in one pass over the file. An offset
  * on a line's `\n` counts for the line after it (see `takeCsvRejects` for why).
  */
-export async function linesAt(file: string, gzip: boolean, offsets: readonly number[]): Promise<Map<number, LineAt>> {
+export async function linesAt(
+  file: string,
+  gzip: boolean,
+  offsets: readonly number[],
+): Promise<Map<number, LineAt>> {
   const wanted = [...new Set(offsets)].sort((a, b) => a - b);
   const found = new Map<number, LineAt>();
   let next = 0;
@@ -136,7 +178,11 @@ export async function linesAt(file: string, gzip: boolean, offsets: readonly num
         const newline = chunk.indexOf(NEWLINE, pos);
         const end = newline < 0 ? chunk.length : newline;
         // Offsets before this line's \n (and after the previous line's) belong to this line.
-        for (let offset = wanted[next]; offset !== undefined && offset < base + end; offset = wanted[++next]) {
+        for (
+          let offset = wanted[next];
+          offset !== undefined && offset < base + end;
+          offset = wanted[++next]
+        ) {
           open ??= { offsets: [], parts: [], bytes: 0 };
           open.offsets.push(offset);
         }
@@ -184,7 +230,14 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 function utf8SequenceLength(bytes: Buffer, i: number): number {
   const first = bytes[i] ?? 0;
   if (first < 0x80) return 1;
-  const length = first >= 0xc2 && first < 0xe0 ? 2 : first >= 0xe0 && first < 0xf0 ? 3 : first >= 0xf0 && first < 0xf5 ? 4 : 0;
+  const length =
+    first >= 0xc2 && first < 0xe0
+      ? 2
+      : first >= 0xe0 && first < 0xf0
+        ? 3
+        : first >= 0xf0 && first < 0xf5
+          ? 4
+          : 0;
   if (length === 0 || i + length > bytes.length) return 0;
   try {
     strictUtf8.decode(bytes.subarray(i, i + length));
@@ -196,9 +249,13 @@ function utf8SequenceLength(bytes: Buffer, i: number): number {
 
 function readFailed(file: string, error: unknown): SluiceError {
   if (error instanceof SluiceError) return error;
-  const gzip = /incorrect header check|unexpected end of file|invalid (block|distance|code)/i.test(messageOf(error));
+  const gzip = /incorrect header check|unexpected end of file|invalid (block|distance|code)/i.test(
+    messageOf(error),
+  );
   return new SluiceError('SOURCE_READ', `cannot read ${file}: ${messageOf(error)}`, {
-    hint: gzip ? 'the file is not valid gzip; check the file or drop .gz from its name' : 'check that the file is readable',
+    hint: gzip
+      ? 'the file is not valid gzip; check the file or drop .gz from its name'
+      : 'check that the file is readable',
     cause: error,
   });
 }

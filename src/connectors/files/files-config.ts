@@ -33,20 +33,31 @@ export const filesConfigSchema = z.object({
   format: z
     .enum(FILE_FORMAT_NAMES)
     .optional()
-    .describe('Read every file as this format; default: by extension (.csv .tsv .txt .ndjson .jsonl .json .parquet, each optionally .gz).'),
+    .describe(
+      'Read every file as this format; default: by extension (.csv .tsv .txt .ndjson .jsonl .json .parquet, each optionally .gz).',
+    ),
   encoding: z
     .string()
-    .refine(isKnownEncoding, { message: 'is not an encoding Node can decode (e.g. utf-8, utf-16le, windows-1252, latin1)' })
+    .refine(isKnownEncoding, {
+      message: 'is not an encoding Node can decode (e.g. utf-8, utf-16le, windows-1252, latin1)',
+    })
     .optional()
-    .describe('Text encoding of CSV and JSON files; default: UTF-8, or UTF-16 when the file starts with its byte order mark.'),
+    .describe(
+      'Text encoding of CSV and JSON files; default: UTF-8, or UTF-16 when the file starts with its byte order mark.',
+    ),
   delimiter: z.string().length(1).optional().describe('CSV field delimiter; default: sniffed per file.'),
-  header: z.boolean().optional().describe('Whether CSV files start with a header line; default: sniffed per file.'),
+  header: z
+    .boolean()
+    .optional()
+    .describe('Whether CSV files start with a header line; default: sniffed per file.'),
   sampleSize: z
     .number()
     .int()
     .min(-1)
     .optional()
-    .describe('Rows sampled per file to detect CSV types (-1: all); JSON always reads every record to find every key.'),
+    .describe(
+      'Rows sampled per file to detect CSV types (-1: all); JSON always reads every record to find every key.',
+    ),
   s3: z
     .object({
       endpoint: z.string().optional().describe('S3-compatible endpoint, e.g. http://127.0.0.1:9000.'),

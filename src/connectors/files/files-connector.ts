@@ -57,7 +57,9 @@ export class FilesConnector implements Connector {
   constructor(private readonly config: FilesConfig) {
     const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(config.location);
     this.type = s3 ? 's3' : 'file';
-    this.store = s3 ? new S3FileStore(s3[1] ?? '', s3[2] ?? '', config.s3 ?? {}) : new LocalFileStore(config.location);
+    this.store = s3
+      ? new S3FileStore(s3[1] ?? '', s3[2] ?? '', config.s3 ?? {})
+      : new LocalFileStore(config.location);
     this.table = config.table ?? defaultTableName(config.location);
   }
 
@@ -73,10 +75,7 @@ export class FilesConnector implements Connector {
     const described = new Map<string, DescribedFile>();
     for (const file of listed) {
       const known = previous?.get(file.name);
-      described.set(
-        file.name,
-        known?.file.version === file.version ? known : await this.describe(file),
-      );
+      described.set(file.name, known?.file.version === file.version ? known : await this.describe(file));
     }
     const schema = filesStreamSchema(this.table, [...described.values()]);
     this.discovered = { listed, described, schema };
@@ -90,9 +89,13 @@ export class FilesConnector implements Connector {
       });
     }
     if (plan.schema.namespace !== FILES_NAMESPACE || plan.schema.name !== this.table) {
-      throw new SluiceError('SOURCE_NOT_FOUND', `table ${plan.schema.namespace}.${plan.schema.name} does not exist`, {
-        hint: `this source has one table, ${FILES_NAMESPACE}.${this.table} (set its name with ?table=…)`,
-      });
+      throw new SluiceError(
+        'SOURCE_NOT_FOUND',
+        `table ${plan.schema.namespace}.${plan.schema.name} does not exist`,
+        {
+          hint: `this source has one table, ${FILES_NAMESPACE}.${this.table} (set its name with ?table=…)`,
+        },
+      );
     }
     if (!this.discovered) await this.discover();
     const { listed, described } = this.discovered!;
@@ -147,7 +150,9 @@ export class FilesConnector implements Connector {
 
   private assertOpen(): void {
     if (this.closed) {
-      throw new SluiceError('USAGE', 'the file source is closed', { hint: 'create a new connector for further work' });
+      throw new SluiceError('USAGE', 'the file source is closed', {
+        hint: 'create a new connector for further work',
+      });
     }
   }
 }

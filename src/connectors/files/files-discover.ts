@@ -24,7 +24,10 @@ export function defaultTableName(location: string): string {
   const glob = s3 ? (s3[2] ?? '') : location;
   let name: string;
   if (!hasWildcard(glob)) {
-    name = path.posix.basename(glob).replace(/\.gz$/i, '').replace(/\.[^.]*$/, '');
+    name = path.posix
+      .basename(glob)
+      .replace(/\.gz$/i, '')
+      .replace(/\.[^.]*$/, '');
   } else {
     const base = staticPrefix(glob);
     name = base === '' || base === '/' ? (s3?.[1] ?? '') : path.posix.basename(base);

@@ -71,7 +71,11 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
     }
     const staged = await quarantine.finish();
     const final = positionAfter(toLoad);
-    if (staged || JSON.stringify(final) !== JSON.stringify(last.position) || (incremental && last.index < 0)) {
+    if (
+      staged ||
+      JSON.stringify(final) !== JSON.stringify(last.position) ||
+      (incremental && last.index < 0)
+    ) {
       yield await closingChunk(plan.stageDir, last.index + 1, final, staged);
     }
     complete = true;

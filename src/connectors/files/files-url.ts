@@ -48,7 +48,10 @@ export function filesConfigFromUrl(url: string): FilesConfig {
     config = { ...options, location: `s3://${location.bucket}/${glob}`, s3: location.settings };
   } else {
     if ([...rest.keys()].length > 0) {
-      throw usage(url, `unknown option ${[...rest.keys()][0]}; the options are ${Object.keys(FILE_OPTIONS).join(', ')}`);
+      throw usage(
+        url,
+        `unknown option ${[...rest.keys()][0]}; the options are ${Object.keys(FILE_OPTIONS).join(', ')}`,
+      );
     }
     config = { ...options, location: localGlob(base, url) };
   }
@@ -65,7 +68,10 @@ function localGlob(base: string, url: string): string {
   if (rest === '') throw usage(url, 'use file:<path or glob>, e.g. file:./data/orders/*.csv');
   const absolute = rest.startsWith('//') ? fileURLToPath(base) : path.resolve(rest);
   // Globs use `/`; keep a trailing slash off so a directory names its files.
-  return absolute.split(path.sep).join('/').replace(/(.)\/+$/, '$1');
+  return absolute
+    .split(path.sep)
+    .join('/')
+    .replace(/(.)\/+$/, '$1');
 }
 
 function optionValue(option: keyof FilesConfig, value: string, url: string): unknown {
@@ -82,7 +88,11 @@ function optionValue(option: keyof FilesConfig, value: string, url: string): unk
 }
 
 function usage(url: string, hint: string): SluiceError {
-  return new SluiceError('USAGE', `not a valid file source: ${url.includes('@') ? '(a URL with credentials)' : url}`, {
-    hint,
-  });
+  return new SluiceError(
+    'USAGE',
+    `not a valid file source: ${url.includes('@') ? '(a URL with credentials)' : url}`,
+    {
+      hint,
+    },
+  );
 }

@@ -32,7 +32,12 @@ function globSource(pattern: string): string {
   const atSegmentStart = () => i === 0 || pattern[i - 1] === '/';
   while (i < pattern.length) {
     const char = pattern[i] ?? '';
-    if (char === '*' && pattern[i + 1] === '*' && atSegmentStart() && [undefined, '/'].includes(pattern[i + 2])) {
+    if (
+      char === '*' &&
+      pattern[i + 1] === '*' &&
+      atSegmentStart() &&
+      [undefined, '/'].includes(pattern[i + 2])
+    ) {
       // `**/` matches zero or more whole segments; a trailing `**` matches everything below.
       const trailing = pattern[i + 2] === undefined;
       out += trailing ? '(?:[^/.][^/]*(?:/[^/.][^/]*)*)?' : '(?:[^/.][^/]*/)*';

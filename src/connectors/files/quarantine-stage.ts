@@ -25,7 +25,9 @@ export class QuarantineStage {
     if (rows.length === 0) return;
     this.file ??= await open(this.filePath, 'wx');
     const text = rows
-      .map((row) => encodeStageRow([row.file, row.line === null ? null : String(row.line), row.reason, row.raw]))
+      .map((row) =>
+        encodeStageRow([row.file, row.line === null ? null : String(row.line), row.reason, row.raw]),
+      )
       .join('');
     const data = Buffer.from(text, 'utf8');
     await this.file.write(data);

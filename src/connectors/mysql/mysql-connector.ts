@@ -96,13 +96,15 @@ export class MysqlConnector implements Connector {
     await Promise.all([...this.connections].map((connection) => this.release(connection, false)));
   }
 
-  /** Reads one range (or the whole table) on its connection, then ends its snapshot. */
+  /**
+   * Reads one range (or the whole table) on its connection. Ending the session ends the read-only
+   * snapshot: once the last row has arrived nothing can fail the read any more.
+   */
   private async *readRange(plan: StreamPlan, range: RangeRead, prefix: string): AsyncGenerator<StagedChunk> {
     let ok = false;
     try {
       const sql = mysqlSelectStatement(plan, range.condition);
       yield* stageMysqlSelect(range.connection, plan, sql, new StageChunkWriter(plan.stageDir, prefix));
-      await mysqlQuery(range.connection, 'COMMIT');
       ok = true;
     } finally {
       await this.release(range.connection, ok);

@@ -4,25 +4,9 @@
  */
 import { SluiceError, messageOf } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
+import { NETWORK_ERROR_CODES, driverErrorCode } from '../driver-errors.js';
 import type { MysqlTarget } from './mysql-connection.js';
 
-/** mysql2's error code: a server error name (`ER_…`), a protocol or a Node system error code. */
-function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  if (error instanceof AggregateError) return codeOf(error.errors[0]);
-  return undefined;
-}
-
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 /** The connection broke or the server ended it: repeating the work may succeed. */
 const LOST = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -42,10 +26,10 @@ function where(target: MysqlTarget): string {
 
 export function connectError(error: unknown, target: MysqlTarget): SluiceError {
   if (error instanceof SluiceError) return error;
-  const code = codeOf(error);
+  const code = driverErrorCode(error);
   const detail = redact(messageOf(error));
   const at = where(target);
-  if (code && NETWORK.has(code)) {
+  if (code && NETWORK_ERROR_CODES.has(code)) {
     const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : code;
     return new SluiceError('SOURCE_CONNECT', `cannot reach MySQL at ${at} (${why})`, {
       hint: `check the host and port in the source URL and that the server accepts TCP connections on ${at}`,
@@ -89,7 +73,7 @@ export function connectError(error: unknown, target: MysqlTarget): SluiceError {
 /** An error while discovering or reading `table` (`database.table`), with the SQL that failed. */
 export function queryError(error: unknown, what: string, table: string | null, sql: string): SluiceError {
   if (error instanceof SluiceError) return error;
-  const code = codeOf(error);
+  const code = driverErrorCode(error);
   const detail = redact(messageOf(error));
   switch (code) {
     case 'ER_NO_SUCH_TABLE':

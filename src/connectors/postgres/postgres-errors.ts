@@ -5,6 +5,7 @@
 import { SluiceError, messageOf } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { StreamPlan } from '../../core/stream.js';
+import { NETWORK_ERROR_CODES, driverErrorCode } from '../driver-errors.js';
 import { parseRejection } from './postgres-types.js';
 
 /** Where a connection goes, for messages. */
@@ -33,23 +34,8 @@ export function pgTarget(url: string): PgTarget {
   }
 }
 
-/** SQLSTATE or Node system error code of a driver error (also inside an AggregateError). */
-function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  if (error instanceof AggregateError) return codeOf(error.errors[0]);
-  return undefined;
-}
-
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
+const codeOf = driverErrorCode;
+const NETWORK = NETWORK_ERROR_CODES;
 
 /** Node socket errors after which a new connection may well work. */
 const TRANSIENT_SOCKET = new Set([...NETWORK, 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);

@@ -86,8 +86,10 @@ export class LakeDestination implements Destination {
 
   async lastPosition(table: { namespace: string; name: string }): Promise<SourcePosition | null> {
     await this.catalog();
-    const control = await this.control!;
-    return new LakeCatalog(this.storage, control.db === null ? {} : { control: control.db }).lastPosition(table);
+    const control = (await this.control!).db;
+    // The same catalog (control database) the stream's commit goes through.
+    const catalog = new LakeCatalog(this.storage, control === null ? {} : { control });
+    return catalog.lastPosition(table);
   }
 
   async close(): Promise<void> {

@@ -218,3 +218,30 @@ function uniqueName(
   if (!clashes(base)) return base;
   for (let n = 2; ; n++) if (!clashes(`${base}_${n}`)) return `${base}_${n}`;
 }
+
+/**
+ * Spec `specId` of a table bound to its schemas, looked up among the table's specs and the
+ * commit's own new one: what a manifest of that spec needs to encode partition tuples.
+ */
+export function boundSpecById(
+  metadata: TableMetadata | null,
+  plan: PartitionPlan | undefined,
+  schema: IcebergSchema,
+  specId: number,
+): { spec: PartitionSpec; fields: BoundPartitionField[] } {
+  if (plan && plan.spec['spec-id'] === specId) return { spec: plan.spec, fields: plan.fields };
+  const spec = (metadata?.['partition-specs'] ?? [UNPARTITIONED]).find(
+    (candidate) => candidate['spec-id'] === specId,
+  );
+  if (!spec) {
+    throw new SluiceError(
+      'LAKE_CORRUPT',
+      `a manifest refers to partition spec ${specId}, which the table does not have`,
+      {
+        hint: 'the table metadata is damaged; restore it from a backup',
+      },
+    );
+  }
+  const schemas = metadata ? schemasNewestFirst(metadata, schema) : [schema];
+  return { spec, fields: bindPartitionSpec(spec, schemas) };
+}

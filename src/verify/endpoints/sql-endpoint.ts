@@ -16,6 +16,13 @@ import type { LeafRow, RangeHash, VerifyEndpoint, VerifyTable } from './endpoint
 const EXACT_SAMPLE_ROWS = 100_000;
 /** Sampled keys per wanted bound: enough that the picked bounds split the range evenly. */
 const OVERSAMPLE = 20;
+/**
+ * PostgreSQL samples whole pages, whose rows are often neighbours in key order: a page counts as
+ * one key. Assuming up to this many rows per page, the share is raised until each wanted bound
+ * has several pages to come from.
+ */
+const ROWS_PER_PAGE = 150;
+const PAGES_PER_BOUND = 8;
 
 /** What a SQL endpoint is built from. */
 export interface SqlEngine {
@@ -34,6 +41,13 @@ export interface SqlEngine {
 /** Rows between two thinned keys, so that `wanted` keys split `rows` rows into equal parts. */
 export function thinningStep(rows: number, wanted: number): number {
   return Math.max(1, Math.ceil(rows / (wanted + 1)));
+}
+
+function samplePercent(dialect: HashDialect, rows: number, wanted: number): number {
+  const keys = (100 * wanted * OVERSAMPLE) / rows;
+  return dialect === 'postgres'
+    ? Math.max(keys, (100 * wanted * PAGES_PER_BOUND * ROWS_PER_PAGE) / rows)
+    : keys;
 }
 
 /** Picks about `wanted` evenly spaced keys from a sorted random sample. */
@@ -84,7 +98,7 @@ export class SqlEndpoint implements VerifyEndpoint {
     const step = thinningStep(rows, wanted);
     const sql = exact
       ? thinnedKeysSql(dialect, table, key, range, step)
-      : sampledKeysSql(dialect, table, key, range, (100 * wanted * OVERSAMPLE) / rows);
+      : sampledKeysSql(dialect, table, key, range, samplePercent(dialect, rows, wanted));
     const keys = (await this.query(sql))
       .map((row) => key.map((_, i) => (row[`k${i}`] === null ? null : String(row[`k${i}`]))))
       .filter((tuple) => isUsableBound(key, tuple));
