@@ -31,11 +31,11 @@ export async function projectSyncRequests(
   }));
 }
 
-/** A connection's URL with a relative `lake:`/`sqlite:` path made absolute against the project's folder. */
+/** A connection's URL with a relative `lake:`/`sqlite:`/`file:` path made absolute against the project's folder. */
 function projectUrl(project: Project, connection: string): string {
   const url = project.connections[connection]?.url;
   if (url === undefined) throw new SluiceError('CONFIG', `connection ${connection} is not defined`);
-  const local = /^(lake|sqlite):(?!\/\/)(.+)$/.exec(url);
+  const local = /^(lake|sqlite|file):(?!\/\/)(.+)$/.exec(url);
   if (!local || local[2] === undefined || local[2].startsWith('s3://') || path.isAbsolute(local[2]))
     return url;
   return `${local[1]}:${path.resolve(project.dir, local[2])}`;

@@ -68,7 +68,10 @@ export function checkProjectRules(file: RulesInput, ctx: z.core.$RefinementCtx<R
       );
     }
 
-    if (sync.cursor !== undefined) return;
+    // File sources read incrementally by file (each new or changed file once): no cursor needed.
+    const fromUrl = (file.connections[sync.from] as { url?: unknown } | undefined)?.url;
+    const byFile = typeof fromUrl === 'string' && /^(file:|s3:\/\/)/i.test(fromUrl);
+    if (sync.cursor !== undefined || byFile) return;
     for (const [key, override] of Object.entries(sync.streams)) {
       if ((override.mode ?? sync.mode) === 'incremental' && override.cursor === undefined) {
         problem(

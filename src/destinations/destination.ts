@@ -1,5 +1,6 @@
 import type { CanonicalColumn } from '../core/canonical-types.js';
-import type { Disposition, SourcePosition, StagedChunk } from '../core/stream.js';
+import type { PartitionFieldDecl } from '../core/partition-fields.js';
+import type { Disposition, SchemaPolicy, SourcePosition, StagedChunk } from '../core/stream.js';
 
 /** The table a stream writes to, and how. */
 export interface DestinationStream {
@@ -15,6 +16,28 @@ export interface DestinationStream {
   disposition: Disposition;
   /** The run writing this stream; recorded with the commit. */
   runId: string;
+  /** Partition fields for the table's new data; absent: keep the table's partitioning (none for a new table). */
+  partitionBy?: PartitionFieldDecl[];
+  /** What to do when the columns differ from the table's; default `evolve`. */
+  schemaPolicy?: SchemaPolicy;
+  /** For merge: keep deleted rows, marked in `_sluice_deleted_at`, instead of removing them. */
+  softDelete?: boolean;
+}
+
+/** What a merge changed, counted on de-duplicated keys. */
+export interface MergeCounts {
+  /** Keys that were not in the table and are now. */
+  inserted: number;
+  /** Keys whose row was replaced. */
+  updated: number;
+  /** Keys whose row was deleted (or marked deleted). */
+  deleted: number;
+  /** Data files rewritten because they held a changed key. */
+  filesRewritten: number;
+  /** Bytes of those files. */
+  bytesRewritten: number;
+  /** Bytes of the table's data files before the merge. */
+  bytesBefore: number;
 }
 
 /** What a commit published. */
@@ -29,6 +52,13 @@ export interface CommitResult {
   filesWritten: number;
   /** Rows in the table after the commit. */
   totalRows: number;
+  /**
+   * Staged rows the commit consumed, where that is not `rowsWritten`: a merge consumes every
+   * change (deletes and superseded changes of a key included) and writes the upserted rows.
+   */
+  rowsStaged?: number;
+  /** What a merge changed. */
+  merge?: MergeCounts;
 }
 
 /** Writes one stream; nothing is visible to readers until `commit` succeeds. */

@@ -140,27 +140,6 @@ export function buildSchema(
   return { schema: { type: 'struct', 'schema-id': schemaId, fields }, lastColumnId };
 }
 
-/**
- * How `columns` differ from `schema` by name and Iceberg type, one readable line per
- * difference; empty when a stream with these columns can be appended. Order does not matter:
- * files map columns by field id.
- */
-export function schemaDifferences(schema: IcebergSchema, columns: readonly CanonicalColumn[]): string[] {
-  const differences: string[] = [];
-  const fields = new Map(schema.fields.map((field) => [field.name, field]));
-  for (const column of columns) {
-    const field = fields.get(column.name);
-    const type = icebergType(column.type);
-    if (!field) differences.push(`${JSON.stringify(column.name)} is new (${type})`);
-    else if (field.type !== type)
-      differences.push(`${JSON.stringify(column.name)} changes type from ${field.type} to ${type}`);
-    fields.delete(column.name);
-  }
-  for (const field of fields.values())
-    differences.push(`${JSON.stringify(field.name)} is missing from the stream`);
-  return differences;
-}
-
 /** Two names that sanitise alike would become one Parquet column; refuse them up front. */
 function assertDistinctParquetNames(columns: readonly CanonicalColumn[]): void {
   const seen = new Map<string, string>();

@@ -6,12 +6,10 @@
  * attempt are removed again.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { CanonicalColumn } from '../core/canonical-types.js';
-import { SluiceError, isSluiceError } from '../core/errors.js';
+import { isSluiceError } from '../core/errors.js';
 import type { SourcePosition } from '../core/stream.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
-import { buildSchema, schemaDifferences } from './iceberg-schema.js';
 import { readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
 import { manifestsRemoving } from './manifest-rewrite.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
@@ -19,16 +17,10 @@ import { EntryStatus } from './manifest-schemas.js';
 import type { PartitionPlan } from './partitioning/partition-spec.js';
 import { boundSpecById } from './partitioning/partition-spec.js';
 import type { Snapshot, TableMetadata } from './table-metadata.js';
-import {
-  SUMMARY_RUN_ID,
-  SUMMARY_SOURCE_POSITION,
-  currentSchema,
-  currentSnapshot,
-  summaryCount,
-} from './table-metadata.js';
+import { SUMMARY_RUN_ID, SUMMARY_SOURCE_POSITION, currentSnapshot, summaryCount } from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
 import type { TableCatalog } from './table-catalog.js';
-import { metadataFileKey, qualifiedName, tablePrefix } from './table-location.js';
+import { metadataFileKey, tablePrefix } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
 
 /** `append` adds files; `overwrite` replaces every live file (or the request's `removeFiles`) with the new ones. */
@@ -48,7 +40,7 @@ export interface SchemaPlan {
 export interface SnapshotRequest {
   /** Append or overwrite. */
   operation: SnapshotOperation;
-  /** Schema the files were written with (from `planSchema`). */
+  /** Schema the files were written with (from `planStreamSchema`). */
   schema: SchemaPlan;
   /** Data files written for this commit. */
   files: readonly DataFile[];
@@ -60,33 +52,6 @@ export interface SnapshotRequest {
   partition?: PartitionPlan;
   /** For an overwrite: the only live files it removes (paths as the manifests record them); default: all. */
   removeFiles?: ReadonlySet<string>;
-}
-
-/**
- * The schema a stream's files must be written with against `base`. Append requires the
- * table's columns (any order); an overwrite may bring different columns as a new schema.
- */
-export function planSchema(
-  base: LoadedTable | null,
-  columns: readonly CanonicalColumn[],
-  operation: SnapshotOperation,
-): SchemaPlan {
-  if (!base) return { ...buildSchema(columns, 0, null), isNew: true };
-  const metadata = base.metadata;
-  const current = currentSchema(metadata);
-  const differences = schemaDifferences(current, columns);
-  if (differences.length === 0)
-    return { schema: current, lastColumnId: metadata['last-column-id'], isNew: false };
-  if (operation === 'append') {
-    throw new SluiceError(
-      'DESTINATION_WRITE',
-      `cannot append to ${qualifiedName(base.ident)}: its columns differ from the stream's: ${differences.join('; ')}`,
-      { hint: 'use --disposition replace to rewrite the table with the new columns' },
-    );
-  }
-  const nextId = Math.max(...metadata.schemas.map((schema) => schema['schema-id'])) + 1;
-  const built = buildSchema(columns, nextId, { schema: current, lastColumnId: metadata['last-column-id'] });
-  return { ...built, isNew: true };
 }
 
 /**

@@ -93,6 +93,33 @@ describe('sluice sync from files', () => {
     ]);
   });
 
+  it('runs an incremental file sync from a project file (relative path, no cursor)', async () => {
+    const project = path.join(dir, 'project');
+    await mkdir(path.join(project, 'drops'), { recursive: true });
+    await writeFile(path.join(project, 'drops', 'one.csv'), 'id,v\n1,a\n');
+    await writeFile(
+      path.join(project, 'sluice.yml'),
+      [
+        'version: 1',
+        'connections:',
+        '  drops: { url: "file:drops/*.csv" }',
+        '  lake: { url: "lake:./lake" }',
+        'syncs:',
+        '  - { from: drops, to: lake, mode: incremental }',
+        '',
+      ].join('\n'),
+    );
+    const first = await runCli(['sync', '--json'], { cwd: project });
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as SyncReport).streams[0]).toMatchObject({
+      stream: 'files.drops',
+      rowsWritten: 1,
+    });
+    await writeFile(path.join(project, 'drops', 'two.csv'), 'id,v\n2,b\n');
+    const second = await runCli(['sync', '--json'], { cwd: project });
+    expect((JSON.parse(second.stdout) as SyncReport).streams[0]).toMatchObject({ rowsWritten: 1 });
+  });
+
   describe('from S3', () => {
     let s3: S3rverHandle;
     beforeAll(async () => {

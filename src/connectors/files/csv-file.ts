@@ -13,7 +13,6 @@
 import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
-import { STAGE_MAX_ROW_BYTES } from '../../engine/stage-decode.js';
 import type { CsvDialect, FileColumn } from './described-file.js';
 import { linesAt } from './file-text.js';
 
@@ -38,6 +37,13 @@ export interface SniffedCsv {
 }
 
 const EMPTY = '(empty)';
+/**
+ * Longest CSV row read; a longer one is quarantined (LINE SIZE OVER MAXIMUM). DuckDB parses one
+ * buffer per thread, so buffers much larger than this cost parallelism on files of a few
+ * buffers (64 MiB buffers made a 65 MB file parse on one thread, twice as slow).
+ */
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
+const BUFFER_BYTES = 16 * 1024 * 1024;
 
 export async function sniffCsv(
   db: DuckDB,
@@ -125,8 +131,8 @@ export function csvSource(
     'allow_quoted_nulls = false',
     'null_padding = false',
     'strict_mode = true',
-    `max_line_size = ${STAGE_MAX_ROW_BYTES}`,
-    `buffer_size = ${STAGE_MAX_ROW_BYTES}`,
+    `max_line_size = ${MAX_LINE_BYTES}`,
+    `buffer_size = ${BUFFER_BYTES}`,
     ...(errors === 'ignore'
       ? ['ignore_errors = true']
       : [

@@ -1,8 +1,10 @@
 /**
  * The Iceberg lake as a destination: `append` adds a snapshot with the new files (creating the
  * table on the first write), `replace` commits an overwrite snapshot that removes every live
- * file and may bring a new schema. Earlier snapshots and their files stay for history and time
- * travel. One embedded DuckDB converts staged chunks to Parquet; each open stream gets its own
+ * file and may bring a new schema, `merge` upserts and deletes by primary key, rewriting only the
+ * files holding a changed key (lake-merge-writer.ts). Columns follow the stream's schema policy
+ * and new files its partition spec (stream-table-plan.ts). Earlier snapshots and their files stay
+ * for history and time travel. One embedded DuckDB converts staged chunks to Parquet; each open stream gets its own
  * connection to it. Commits go through the lake's SQL catalog in the control database (see
  * src/lake/table-catalog.ts): the lake's own `_sluice/control.db` unless one is named.
  */
@@ -15,15 +17,21 @@ import { openDuckDB } from '../../engine/duckdb.js';
 import { LakeCatalog } from '../../lake/lake-catalog.js';
 import type { LakeControl } from '../../lake/lake-control.js';
 import { openLakeControl } from '../../lake/lake-control.js';
-import type { SnapshotOperation } from '../../lake/snapshot-commit.js';
-import { planSchema } from '../../lake/snapshot-commit.js';
+import { mergeLayout } from '../../lake/merge/merge-layout.js';
 import { assertTableIdent } from '../../lake/table-location.js';
 import { TableCatalog } from '../../lake/table-catalog.js';
 import type { StorageLocation } from '../../storage/open-storage.js';
 import { openStorage } from '../../storage/open-storage.js';
 import type { ObjectStorage } from '../../storage/storage.js';
-import type { Destination, DestinationStream, StreamWriter } from '../destination.js';
+import type {
+  Destination,
+  DestinationCapabilities,
+  DestinationStream,
+  StreamWriter,
+} from '../destination.js';
+import { LakeMergeWriter } from './lake-merge-writer.js';
 import { LakeStreamWriter } from './lake-stream-writer.js';
+import { planStreamTable } from './stream-table-plan.js';
 
 /** Options for a lake destination. */
 export interface LakeDestinationOptions {
@@ -39,6 +47,8 @@ export interface LakeDestinationOptions {
 }
 
 export class LakeDestination implements Destination {
+  /** Appends, replaces and merges (copy-on-write by primary key). */
+  readonly capabilities: DestinationCapabilities = { dispositions: ['append', 'replace', 'merge'] };
   private readonly storage: ObjectStorage;
   private db: Promise<DuckDB> | undefined;
   private control: Promise<LakeControl> | undefined;
@@ -67,12 +77,24 @@ export class LakeDestination implements Destination {
     if (this.closed) {
       throw new SluiceError('USAGE', 'the lake destination is closed', { hint: 'open a new destination' });
     }
-    const operation = operationFor(stream);
     const ident = { namespace: stream.namespace, name: stream.name };
     assertTableIdent(ident);
     const catalog = await this.catalog();
     const base = await catalog.load(ident);
-    const schema = planSchema(base, stream.columns, operation);
+    const { schema, partition } = planStreamTable(base, stream);
+    if (stream.disposition === 'merge') {
+      const layout = mergeLayout(
+        ident,
+        stream.columns,
+        stream.primaryKey,
+        schema,
+        partition,
+        stream.softDelete ?? false,
+      );
+      const connection = await (await this.duckdb()).connect();
+      return new LakeMergeWriter(this.storage, connection, { stream, base, schema, layout, catalog });
+    }
+    const operation = stream.disposition === 'append' ? 'append' : 'overwrite';
     const connection = await (await this.duckdb()).connect();
     return new LakeStreamWriter(this.storage, connection, {
       stream,
@@ -80,6 +102,7 @@ export class LakeDestination implements Destination {
       base,
       operation,
       schema,
+      partition,
       catalog,
     });
   }
@@ -112,22 +135,5 @@ export class LakeDestination implements Destination {
     // Row order inside a data file carries no meaning; not keeping it halves the writer's memory.
     this.db ??= openDuckDB({ preserveInsertionOrder: false, ...this.options.duckdb });
     return this.db;
-  }
-}
-
-function operationFor(stream: DestinationStream): SnapshotOperation {
-  switch (stream.disposition) {
-    case 'append':
-      return 'append';
-    case 'replace':
-      return 'overwrite';
-    case 'merge':
-      throw new SluiceError(
-        'NOT_SUPPORTED',
-        `cannot merge into lake table ${stream.namespace}.${stream.name} yet`,
-        {
-          hint: 'use --disposition append or replace; merge arrives with the lake issue',
-        },
-      );
   }
 }

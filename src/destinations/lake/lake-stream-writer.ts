@@ -1,25 +1,28 @@
 /**
- * Writes one stream into one Iceberg table: each staged chunk becomes one Parquet data file
- * under a fresh uuid name (written to a temporary name first, so an unfinished file is never
- * referenced), and `commit` publishes them all as one snapshot through the catalog. The table
+ * Writes one stream into one Iceberg table: each staged chunk becomes one Parquet data file (one
+ * per partition for a partitioned table) under a fresh uuid name (written to a temporary name
+ * first, so an unfinished file is never referenced), and `commit` publishes them all as one
+ * snapshot through the catalog. The table
  * version seen at `openStream` is the commit's base: if anyone commits the table in between, an
  * append rebases onto the new state and a replace fails with COMMIT_CONFLICT (rebase-commit.ts).
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
-import type { ParquetColumn } from '../../engine/parquet-writer.js';
-import { writeStageAsParquet } from '../../engine/parquet-writer.js';
-import { dataFileFromParquet } from '../../lake/data-file-stats.js';
+import type { StagedFieldRead } from '../../engine/stage-decode.js';
+import { stageQuery } from '../../engine/stage-decode.js';
+import { writeDataFiles } from '../../lake/data-file-writer.js';
+import type { IcebergField } from '../../lake/iceberg-schema.js';
 import { avroCompatibleName } from '../../lake/iceberg-schema.js';
 import type { DataFile } from '../../lake/manifest-schemas.js';
-import type { SchemaPlan, SnapshotOperation } from '../../lake/snapshot-commit.js';
+import type { PartitionPlan } from '../../lake/partitioning/partition-spec.js';
+import type { StreamSchemaPlan } from '../../lake/schema-evolution.js';
+import type { SnapshotOperation } from '../../lake/snapshot-commit.js';
 import { commitRebasing } from '../../lake/rebase-commit.js';
 import type { TableCatalog } from '../../lake/table-catalog.js';
 import type { TableIdent } from '../../lake/table-location.js';
-import { dataFileKey, qualifiedName } from '../../lake/table-location.js';
+import { qualifiedName } from '../../lake/table-location.js';
 import type { LoadedTable } from '../../lake/table-versions.js';
 import type { ObjectStorage } from '../../storage/storage.js';
 import type { CommitResult, DestinationStream, StreamWriter } from '../destination.js';
@@ -38,8 +41,10 @@ export interface LakeStreamPlan {
   base: LoadedTable | null;
   /** Append or overwrite. */
   operation: SnapshotOperation;
-  /** Schema the files are written with. */
-  schema: SchemaPlan;
+  /** Schema the files are written with, and the field each stream column is written as. */
+  schema: StreamSchemaPlan;
+  /** Partition spec of the files. */
+  partition: PartitionPlan;
   /** The lake's catalog, through which the commit is published. */
   catalog: TableCatalog;
 }
@@ -47,7 +52,9 @@ export interface LakeStreamPlan {
 export class LakeStreamWriter implements StreamWriter {
   private readonly written: { key: string; file: DataFile }[] = [];
   private readonly uploads = new BackgroundUploads(UPLOADS_IN_FLIGHT);
-  private readonly columns: ParquetColumn[];
+  /** The staged fields written (a schema policy may drop some) and the table fields they become. */
+  private readonly reads: StagedFieldRead[] = [];
+  private readonly fields: IcebergField[] = [];
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
   constructor(
@@ -55,48 +62,44 @@ export class LakeStreamWriter implements StreamWriter {
     private readonly db: DuckDB,
     private readonly plan: LakeStreamPlan,
   ) {
-    const fieldIds = new Map(plan.schema.schema.fields.map((field) => [field.name, field.id]));
-    this.columns = plan.stream.columns.map((column) => {
-      const fieldId = fieldIds.get(column.name);
-      if (fieldId === undefined) {
-        throw new SluiceError('DESTINATION_WRITE', `column ${JSON.stringify(column.name)} has no field id`, {
-          hint: 'the planned schema does not cover the stream; this is a bug in Sluice',
-        });
-      }
-      return { parquetName: avroCompatibleName(column.name), fieldId, type: column.type, label: column.name };
+    plan.stream.columns.forEach((column, index) => {
+      const field = plan.schema.written[index];
+      if (!field) return;
+      this.reads.push({ index, type: column.type, as: avroCompatibleName(field.name), label: column.name });
+      this.fields.push(field);
     });
   }
 
   async write(chunk: StagedChunk): Promise<void> {
     this.assertOpen('write');
-    const key = dataFileKey(
-      this.plan.ident,
-      `${String(chunk.index).padStart(5, '0')}-${randomUUID()}.parquet`,
-    );
-    const temp = await this.storage.tempFileFor(key);
-    let result;
-    try {
-      result = await writeStageAsParquet(this.db, chunk.path, this.columns, temp);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
+    if (chunk.operations) {
+      throw new SluiceError(
+        'NOT_SUPPORTED',
+        `${qualifiedName(this.plan.ident)} chunk ${chunk.index} carries changes (updates and deletes), which ${this.plan.stream.disposition} cannot apply`,
+        { hint: 'apply a change stream with --disposition merge and a primary key' },
+      );
     }
-    if (result.rows !== chunk.rows) {
-      await fs.rm(temp, { force: true });
+    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads);
+    const files = await writeDataFiles(this.db, this.storage, query, {
+      ident: this.plan.ident,
+      fields: this.fields,
+      partition: this.plan.partition.fields,
+      prefix: String(chunk.index).padStart(5, '0'),
+    });
+    const rows = files.reduce((sum, local) => sum + local.file.record_count, 0);
+    if (rows !== chunk.rows) {
+      await Promise.allSettled(files.map((local) => fs.rm(local.localPath, { force: true })));
       throw new SluiceError(
         'DESTINATION_WRITE',
-        `${qualifiedName(this.plan.ident)} chunk ${chunk.index}: staged ${chunk.rows} rows but the Parquet file holds ${result.rows}`,
+        `${qualifiedName(this.plan.ident)} chunk ${chunk.index}: staged ${chunk.rows} rows but the Parquet files hold ${rows}`,
         {
           hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it',
         },
       );
     }
-    if (result.rows === 0) {
-      await fs.rm(temp, { force: true });
-    } else {
-      const file = dataFileFromParquet(this.storage.url(key), result, this.plan.schema.schema.fields);
+    for (const { key, localPath, file } of files) {
       const publish = async () => {
-        await this.storage.putFile(key, temp);
+        await this.storage.putFile(key, localPath);
         this.written.push({ key, file });
       };
       // On local disk publishing is a hard link, nothing to overlap: keep it inline. An upload to a
@@ -109,8 +112,9 @@ export class LakeStreamWriter implements StreamWriter {
   async commit(position: SourcePosition | null): Promise<CommitResult> {
     this.assertOpen('commit');
     await this.uploads.drain();
-    // Uploads finish in any order; keys start with the chunk index, so this is chunk order.
-    this.written.sort((a, b) => (a.key < b.key ? -1 : 1));
+    // Uploads finish in any order; file names start with the chunk index, so this is chunk order.
+    const name = (key: string) => key.slice(key.lastIndexOf('/') + 1);
+    this.written.sort((a, b) => (name(a.key) < name(b.key) ? -1 : 1));
     const files = this.written.map((entry) => entry.file);
     let committed;
     try {
@@ -120,6 +124,7 @@ export class LakeStreamWriter implements StreamWriter {
         files,
         runId: this.plan.stream.runId,
         position,
+        partition: this.plan.partition,
       });
     } catch (error) {
       // The table may already reference the files: `abort` must not delete them.

@@ -26,9 +26,13 @@ export interface StreamTablePlan {
 export function planStreamTable(base: LoadedTable | null, stream: DestinationStream): StreamTablePlan {
   const table = `${stream.namespace}.${stream.name}`;
   if (stream.softDelete && stream.disposition !== 'merge') {
-    throw new SluiceError('USAGE', `${table}: soft delete applies to --disposition merge, not ${stream.disposition}`, {
-      hint: 'drop --soft-delete (softDelete:) for this table, or merge it by primary key',
-    });
+    throw new SluiceError(
+      'USAGE',
+      `${table}: soft delete applies to --disposition merge, not ${stream.disposition}`,
+      {
+        hint: 'drop --soft-delete (softDelete:) for this table, or merge it by primary key',
+      },
+    );
   }
   const schema = planStreamSchema(base?.metadata ?? null, stream.columns, {
     disposition: stream.disposition,
