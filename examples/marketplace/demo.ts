@@ -18,7 +18,6 @@ import type { TableCheck } from './verify-lake.js';
 import { compareSourceWithLake } from './verify-lake.js';
 
 const LAKE = path.resolve('demo-lake');
-const CONTROL = `sqlite:${path.resolve('.sluice/demo-control.db')}`;
 
 const say = (text: string) => process.stdout.write(text + '\n');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -70,7 +69,7 @@ async function main(): Promise<number> {
 
 async function sync(sourceUrl: string, title: string): Promise<SyncReport> {
   say(`\n${title}`);
-  const report = await runSync({ from: sourceUrl, to: `lake:${LAKE}`, tables: 'all', control: CONTROL });
+  const report = await runSync({ from: sourceUrl, to: `lake:${LAKE}`, tables: 'all' });
   for (const s of report.streams) {
     say(
       `   ${s.stream.padEnd(24)} ${formatCount(s.rowsWritten).padStart(10)} rows  ${formatBytes(s.bytesWritten).padStart(9)}  ${formatDuration(s.durationMs)}${s.error ? `  FAILED: ${s.error}` : ''}`,

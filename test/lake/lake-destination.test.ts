@@ -215,6 +215,7 @@ describe('lake destination: schemas, empty streams, failures', () => {
     disposition: DestinationStream['disposition'],
     cols: CanonicalColumn[],
     rows: string[][],
+    schemaPolicy: DestinationStream['schemaPolicy'] = 'evolve',
   ) {
     const writer = await destination.openStream({
       namespace: 'misc',
@@ -222,6 +223,7 @@ describe('lake destination: schemas, empty streams, failures', () => {
       columns: cols,
       primaryKey: [],
       disposition,
+      schemaPolicy,
       runId: 'r',
     });
     if (rows.length > 0) await writer.write(await stageChunk(stageDir, 0, rows));
@@ -260,12 +262,12 @@ describe('lake destination: schemas, empty streams, failures', () => {
     expect(listed).toMatchObject({ totalRecords: 0, dataFiles: 0 });
   });
 
-  it('refuses to append different columns and names them', async () => {
+  it('refuses to append different columns to a frozen schema and names them', async () => {
     await commitTable('evolving', 'append', columns(['a', 'b']), [['1', '2']]);
-    const error = await commitTable('evolving', 'append', columns(['a', 'c']), [['3', '4']]).catch(
+    const error = await commitTable('evolving', 'append', columns(['a', 'c']), [['3', '4']], 'freeze').catch(
       (e: unknown) => e,
     );
-    expect(isSluiceError(error, 'DESTINATION_WRITE')).toBe(true);
+    expect(isSluiceError(error, 'SCHEMA_CHANGE')).toBe(true);
     expect((error as Error).message).toContain('"c" is new');
     expect((error as Error).message).toContain('"b" is missing');
   });
@@ -291,12 +293,12 @@ describe('lake destination: schemas, empty streams, failures', () => {
     expect((await queryLake(root, 'SELECT * FROM misc.evolving')).rows).toEqual([[5n, 6n]]);
   });
 
-  it('refuses merge with a hint', async () => {
+  it('refuses merge without a primary key, with a hint', async () => {
     const error = await destination
-      .openStream({ ...stream('merge', 'r'), name: 'merged' })
+      .openStream({ ...stream('merge', 'r'), name: 'merged', primaryKey: [] })
       .catch((e: unknown) => e);
-    expect(isSluiceError(error, 'NOT_SUPPORTED')).toBe(true);
-    expect((error as { hint: string }).hint).toContain('--disposition append or replace');
+    expect(isSluiceError(error, 'USAGE')).toBe(true);
+    expect((error as { hint: string }).hint).toContain('--primary-key');
   });
 
   it('aborts: written files are deleted and nothing becomes visible', async () => {

@@ -54,6 +54,8 @@ export async function sniffCsv(
   const pinned = [
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     'ignore_errors = true',
+    `max_line_size = ${MAX_LINE_BYTES}`,
+    `buffer_size = ${BUFFER_BYTES}`,
     ...(options.delimiter !== undefined ? [`delim = ${quoteLiteral(options.delimiter)}`] : []),
     ...(options.header !== undefined ? [`header = ${options.header}`] : []),
     ...(options.sampleSize !== undefined ? [`sample_size = ${options.sampleSize}`] : []),
