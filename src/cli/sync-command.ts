@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../core/errors.js';
+import { parsePartitionBy } from '../core/partition-fields.js';
 import { quarantineTableName } from '../core/quarantine.js';
 import { runSync } from '../sync/run-sync.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
@@ -15,8 +16,12 @@ interface SyncFlags {
   all?: boolean;
   mode?: string;
   cursor?: string;
+  softDeleteColumn?: string;
   primaryKey?: string;
   disposition?: string;
+  partitionBy?: string;
+  schemaPolicy?: string;
+  softDelete?: boolean;
   control?: string;
   json?: boolean;
   wait?: string;
@@ -39,13 +44,32 @@ export function registerSync(program: Command): void {
     .option('--all', 'every table of the source (schema)')
     .option(
       '--mode <mode>',
-      'full | incremental | cdc (incremental: file: and s3:// sources, new and changed files)',
+      'full | incremental | cdc (incremental: postgres:// by --cursor; file: and s3://, new and changed files)',
     )
-    .option('--cursor <column>', 'cursor column for incremental mode')
+    .option(
+      '--cursor <column>',
+      'cursor column for incremental mode (postgres://: timestamp, date, integer or decimal; rows are merged by key)',
+    )
+    .option(
+      '--soft-delete-column <column>',
+      'incremental by cursor: rows where this column is set (non-NULL, or true) are deleted from the destination',
+    )
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
       '--disposition <how>',
-      'replace | append | merge (default: replace for full mode; merge: duckdb and postgres destinations)',
+      'replace | append | merge (default: replace for full mode; merge upserts and deletes by primary key)',
+    )
+    .option(
+      '--partition-by <fields>',
+      'partition lake tables: "day(placed_at), bucket(16, buyer_id)" (identity(col) or col, year, month, day, hour, bucket(N, col), truncate(W, col))',
+    )
+    .option(
+      '--schema-policy <policy>',
+      'when source columns differ from the table: evolve (add columns, widen types; default) | freeze | discard_columns',
+    )
+    .option(
+      '--soft-delete',
+      'merge: keep deleted rows, setting their _sluice_deleted_at, instead of removing them',
     )
     .option(
       '--control <url>',
@@ -66,7 +90,9 @@ Examples:
   sluice sync --from sqlite:Chinook.sqlite --to lake:./lake --all
   sluice sync --from postgres://app@localhost/shop?schema=sales --to lake:./lake --tables orders,customers
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json
-  sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental`,
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition merge --partition-by "day(placed_at)"
+  sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at`,
     )
     .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
       const globals = command.optsWithGlobals<{ config: string }>();
@@ -116,6 +142,12 @@ async function resolveRequests(
   const mode = oneOf('--mode', flags.mode, ['full', 'incremental', 'cdc'] as const);
   const disposition = oneOf('--disposition', flags.disposition, ['append', 'replace', 'merge'] as const);
   const primaryKey = commaList(flags.primaryKey);
+  const schemaPolicy = oneOf('--schema-policy', flags.schemaPolicy, [
+    'evolve',
+    'freeze',
+    'discard_columns',
+  ] as const);
+  const partitionBy = flags.partitionBy === undefined ? undefined : parsePartitionBy(flags.partitionBy);
   return [
     {
       from: flags.from,
@@ -124,7 +156,11 @@ async function resolveRequests(
       ...(mode && { mode }),
       ...(disposition && { disposition }),
       ...(flags.cursor !== undefined && { cursor: flags.cursor }),
+      ...(flags.softDeleteColumn !== undefined && { softDeleteColumn: flags.softDeleteColumn }),
       ...(primaryKey && { primaryKey }),
+      ...(partitionBy && { partitionBy }),
+      ...(schemaPolicy && { schemaPolicy }),
+      ...(flags.softDelete && { softDelete: true }),
       ...(flags.control !== undefined && { control: flags.control }),
     },
   ];

@@ -5,11 +5,15 @@
  * suggests the closest known key. Cross-field rules live in `project-rules.ts`.
  */
 import { z } from 'zod';
+import { messageOf } from '../core/errors.js';
+import type { PartitionFieldDecl } from '../core/partition-fields.js';
+import { parsePartitionBy, parsePartitionField } from '../core/partition-fields.js';
 import { didYouMean } from './did-you-mean.js';
 import { checkProjectRules } from './project-rules.js';
 
 export const SYNC_MODES = ['full', 'incremental', 'cdc'] as const;
 export const DISPOSITIONS = ['append', 'replace', 'merge'] as const;
+export const SCHEMA_POLICIES = ['evolve', 'freeze', 'discard_columns'] as const;
 
 /** A strict object whose unknown-key error names the closest known key. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -40,7 +44,7 @@ const ModeSchema = oneOf(SYNC_MODES).describe(
 );
 
 const DispositionSchema = oneOf(DISPOSITIONS).describe(
-  'How rows are applied to the destination table: `append` adds them, `replace` swaps the table for this run’s rows, `merge` upserts by primary key. Default: `replace` for full mode, `append` otherwise.',
+  'How rows are applied to the destination table: `append` adds them, `replace` swaps the table for this run’s rows, `merge` upserts by primary key. Default: `replace` for full mode, `merge` for incremental mode with a cursor (cursor reads overlap; append is refused for them), `append` for incremental file sources.',
 );
 
 const CursorSchema = z
@@ -52,11 +56,42 @@ const PrimaryKeySchema = columnList.describe(
   'Key columns for merge and CDC. Default: the source table’s primary key, read at run time (a run refuses a keyless table that needs one).',
 );
 
+const PartitionBySchema = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+    error: 'expected partition fields such as "day(placed_at), bucket(16, buyer_id)", or a list of them',
+  })
+  .superRefine((value, ctx) => {
+    try {
+      partitionFieldsOf(value);
+    } catch (error) {
+      const quoting = Array.isArray(value)
+        ? ' (in a YAML list, quote items with commas: "bucket(16, buyer_id)")'
+        : '';
+      ctx.addIssue({ code: 'custom', message: `${messageOf(error)}${quoting}` });
+    }
+  })
+  .describe(
+    'Partitioning of the destination table: `identity(col)` or `col`, `year(col)`, `month(col)`, `day(col)`, `hour(col)`, `bucket(N, col)`, `truncate(W, col)`, as one comma-separated string or a list. A change adds a new partition spec; files written before keep theirs. Default: the table’s current partitioning (none for a new table).',
+  );
+
+const SchemaPolicySchema = oneOf(SCHEMA_POLICIES).describe(
+  'When the source’s columns differ from the table’s: `evolve` adds new columns and widens int→long, float→double and decimal precision; `freeze` fails the table on any difference; `discard_columns` drops new columns and writes NULL for missing ones. A narrowing or incompatible type change always fails. Default: `evolve`.',
+);
+
+const SoftDeleteSchema = z
+  .boolean()
+  .describe(
+    'For merge: keep deleted rows, setting their `_sluice_deleted_at` column to the time of the merge, instead of removing them. Default: false.',
+  );
+
 export const StreamOverrideSchema = strictObject({
   mode: ModeSchema.optional(),
   disposition: DispositionSchema.optional(),
   cursor: CursorSchema.optional(),
   primaryKey: PrimaryKeySchema.optional(),
+  partitionBy: PartitionBySchema.optional(),
+  schemaPolicy: SchemaPolicySchema.optional(),
+  softDelete: SoftDeleteSchema.optional(),
 }).describe('Settings for one table that differ from its sync’s.');
 
 export const S3ConnectionSchema = strictObject({
@@ -133,6 +168,9 @@ export const SyncSchema = strictObject({
     'Cursor column for every incremental table of this sync (a stream can override it).',
   ),
   primaryKey: PrimaryKeySchema.optional(),
+  partitionBy: PartitionBySchema.optional(),
+  schemaPolicy: SchemaPolicySchema.optional(),
+  softDelete: SoftDeleteSchema.optional(),
   streams: z
     .record(z.string().min(1), StreamOverrideSchema)
     .default({})
@@ -165,3 +203,8 @@ export type ProjectFile = z.output<typeof ProjectFileSchema>;
 export type SyncFile = z.output<typeof SyncSchema>;
 export type ConnectionFile = z.output<typeof ConnectionSchema>;
 export type StreamOverrideFile = z.output<typeof StreamOverrideSchema>;
+
+/** The partition fields a `partitionBy:` value declares (a comma-separated string or a list). */
+export function partitionFieldsOf(value: string | readonly string[]): PartitionFieldDecl[] {
+  return typeof value === 'string' ? parsePartitionBy(value) : value.map(parsePartitionField);
+}

@@ -7,9 +7,11 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { redactUrl } from '../core/redact.js';
-import type { Disposition, SyncMode } from '../core/stream.js';
+import type { PartitionFieldDecl } from '../core/partition-fields.js';
+import type { Disposition, SchemaPolicy, SyncMode } from '../core/stream.js';
 import { defaultSyncName } from './project-rules.js';
 import type { ConnectionFile, ProjectFile, StreamOverrideFile, SyncFile } from './project-schema.js';
+import { partitionFieldsOf } from './project-schema.js';
 import { namesTable } from './table-names.js';
 
 /** The control database of a project that does not name one, relative to the project file. */
@@ -38,6 +40,12 @@ export interface StreamSettings {
   cursor?: string;
   /** Declared key columns; absent means the source table's primary key. */
   primaryKey?: string[];
+  /** Partition fields of the destination table; absent: keep its partitioning. */
+  partitionBy?: PartitionFieldDecl[];
+  /** Schema policy of the destination table; absent: `evolve`. */
+  schemaPolicy?: SchemaPolicy;
+  /** For merge: soft-delete instead of removing rows. */
+  softDelete?: boolean;
 }
 
 /** One sync; its own settings are the defaults for each of its tables. */
@@ -68,7 +76,9 @@ export interface Project {
   syncs: ProjectSync[];
 }
 
-const defaultDisposition = (mode: SyncMode): Disposition => (mode === 'full' ? 'replace' : 'append');
+/** Replace for full reads; merge for cursor reads (they overlap: connectors/cursor-position.ts); append for files. */
+const defaultDisposition = (mode: SyncMode, cursor: string | undefined): Disposition =>
+  mode === 'full' ? 'replace' : cursor === undefined ? 'append' : 'merge';
 
 /** Makes `JSON.stringify` and `util.inspect` of `target` show `safe()` instead. */
 function printAs<T extends object>(target: T, safe: () => unknown): T {
@@ -85,17 +95,27 @@ function settings(
     disposition?: Disposition | undefined;
     cursor?: string;
     primaryKey?: string[];
+    partitionBy?: PartitionFieldDecl[];
+    schemaPolicy?: SchemaPolicy;
+    softDelete?: boolean;
   },
 ): StreamSettings {
   const mode = own.mode ?? inherited.mode;
   const cursor = own.cursor ?? inherited.cursor;
   const primaryKey = own.primaryKey ?? inherited.primaryKey;
+  const partitionBy =
+    own.partitionBy === undefined ? inherited.partitionBy : partitionFieldsOf(own.partitionBy);
+  const schemaPolicy = own.schemaPolicy ?? inherited.schemaPolicy;
+  const softDelete = own.softDelete ?? inherited.softDelete;
   return {
     mode,
     // An explicit disposition is inherited; the default follows this table's own mode.
-    disposition: own.disposition ?? inherited.disposition ?? defaultDisposition(mode),
+    disposition: own.disposition ?? inherited.disposition ?? defaultDisposition(mode, cursor),
     ...(cursor === undefined ? {} : { cursor }),
     ...(primaryKey === undefined ? {} : { primaryKey }),
+    ...(partitionBy === undefined ? {} : { partitionBy }),
+    ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
+    ...(softDelete === undefined ? {} : { softDelete }),
   };
 }
 
@@ -154,11 +174,15 @@ export function resolveProject(file: ProjectFile, path: string): Project {
 export function streamSettings(sync: ProjectSync, namespace: string, name: string): StreamSettings {
   const keys = Object.keys(sync.streams).filter((key) => namesTable(key, namespace, name));
   const key = keys.find((k) => k.includes('.')) ?? keys[0];
-  const { mode, disposition, cursor, primaryKey } = key === undefined ? sync : sync.streams[key]!;
+  const { mode, disposition, cursor, primaryKey, partitionBy, schemaPolicy, softDelete } =
+    key === undefined ? sync : sync.streams[key]!;
   return {
     mode,
     disposition,
     ...(cursor === undefined ? {} : { cursor }),
     ...(primaryKey === undefined ? {} : { primaryKey }),
+    ...(partitionBy === undefined ? {} : { partitionBy }),
+    ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
+    ...(softDelete === undefined ? {} : { softDelete }),
   };
 }

@@ -16,3 +16,8 @@ export function assertFullRead(plan: StreamPlan, source: string): void {
     hint: LATER[plan.mode],
   });
 }
+
+/** As assertFullRead, for sources that also read incrementally by a cursor column (cursor-position.ts). */
+export function assertFullOrCursorRead(plan: StreamPlan, source: string): void {
+  if (plan.mode !== 'incremental') assertFullRead(plan, source);
+}

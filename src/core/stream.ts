@@ -40,6 +40,12 @@ export interface StreamPlan {
   mode: SyncMode;
   /** Cursor column for incremental mode. */
   cursor?: string;
+  /**
+   * For cursor-based incremental reads: a column marking deleted rows (non-NULL, or true for a
+   * boolean). Rows with it set are staged as deletes (`StagedChunk.operations`), so a merge
+   * removes them from the destination.
+   */
+  softDeleteColumn?: string;
   /** Key columns (declared, or the source's primary key). */
   primaryKey: string[];
   /** How the destination applies the rows. */

@@ -28,6 +28,8 @@ export interface LakeViewTable {
   columns: readonly LakeViewColumn[];
   /** Local paths of the live Parquet files; empty for a table without data. */
   files: readonly string[];
+  /** A condition the view's rows must meet (DuckDB SQL over the view's column names). */
+  where?: string;
 }
 
 /** The `CREATE VIEW` statement for one table. */
@@ -40,7 +42,8 @@ export function lakeViewSql(table: LakeViewTable): string {
     return `CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`;
   }
   const names = table.columns.map((column) => quoteIdent(column.name)).join(', ');
-  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${names} FROM ${parquetScanSql(table.files, table.columns)}`;
+  const where = table.where === undefined ? '' : ` WHERE ${table.where}`;
+  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${names} FROM ${parquetScanSql(table.files, table.columns)}${where}`;
 }
 
 /**

@@ -16,6 +16,8 @@ import type { IcebergSchema } from './iceberg-schema.js';
 import type { LakeControl } from './lake-control.js';
 import { openLakeControl } from './lake-control.js';
 import { liveFiles } from './manifest-io.js';
+import { pruneFiles } from './partitioning/prune-files.js';
+import type { ScanFilter } from './partitioning/scan-filter.js';
 import type { Snapshot } from './table-metadata.js';
 import {
   SUMMARY_RUN_ID,
@@ -28,6 +30,14 @@ import { TableCatalog } from './table-catalog.js';
 import type { TableIdent } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
 import { snapshotById } from './time-travel.js';
+
+/** Which data files `LakeCatalog.dataFiles` returns. */
+export interface DataFileQuery {
+  /** Snapshot id as text; default: the current snapshot. */
+  snapshot?: string;
+  /** Only files that may hold a row matching every predicate (pruned by partition values and column bounds). */
+  filter?: ScanFilter;
+}
 
 /** One line of `sluice tables`. */
 export interface LakeTableSummary {
@@ -169,12 +179,18 @@ export class LakeCatalog {
     return currentSchema(table.metadata);
   }
 
-  /** The live data files of a snapshot (default: the current one; none before the first commit). */
-  async dataFiles(table: LoadedTable, snapshotId?: string): Promise<LakeDataFile[]> {
+  /**
+   * The live data files of a snapshot (default: the current one; none before the first commit),
+   * as a snapshot id or a `DataFileQuery`; with a filter, only files that may hold a matching row.
+   */
+  async dataFiles(table: LoadedTable, query?: string | DataFileQuery): Promise<LakeDataFile[]> {
+    const { snapshot: snapshotId, filter } = typeof query === 'string' ? { snapshot: query } : (query ?? {});
     const snapshot =
       snapshotId === undefined ? currentSnapshot(table.metadata) : snapshotById(table, snapshotId);
     if (!snapshot) return [];
-    return (await liveFiles(this.storage, snapshot)).map((file) => ({
+    const live = await liveFiles(this.storage, snapshot);
+    const files = filter ? pruneFiles(live, table.metadata, currentSchema(table.metadata), filter) : live;
+    return files.map((file) => ({
       url: file.dataFile.file_path,
       localPath: this.storage.localPath(this.storage.keyOf(file.dataFile.file_path)),
       records: file.dataFile.record_count,

@@ -17,6 +17,10 @@ import { localCopies } from './local-copies.js';
 import { currentSnapshot } from './table-metadata.js';
 import type { AsOf } from './time-travel.js';
 import { checkAsOf, schemaOfSnapshot, snapshotForRead } from './time-travel.js';
+import type { ScanFilter } from './partitioning/scan-filter.js';
+import { scanFilterSql } from './partitioning/scan-filter.js';
+import { checkTableFilters } from './table-filters.js';
+import type { TableFilter } from './table-filters.js';
 
 /**
  * The view description of every table in the catalog, at its current snapshot or the one `asOf`
@@ -27,9 +31,11 @@ export async function lakeViewTables(
   catalog: LakeCatalog,
   copies: LocalCopyOptions = {},
   asOf: readonly AsOf[] = [],
+  where: readonly TableFilter[] = [],
 ): Promise<LakeViewTable[]> {
   const loaded = await Promise.all((await catalog.listTables()).map((summary) => catalog.loadTable(summary)));
   checkAsOf(asOf, loaded);
+  checkTableFilters(where, loaded);
   const tables: (LakeViewTable & { remote: LakeDataFile[] })[] = [];
   for (const table of loaded) {
     const pinned = snapshotForRead(table, asOf);
@@ -41,8 +47,23 @@ export async function lakeViewTables(
       fieldId: field.id,
       duckdbType: duckdbTypeOfIceberg(field.type),
     }));
-    const remote = snapshot ? await catalog.dataFiles(table, String(snapshot['snapshot-id'])) : [];
-    tables.push({ ...table.ident, columns, files: [], remote });
+    const filter: ScanFilter | undefined = where.find(
+      (entry) => entry.table === `${table.ident.namespace}.${table.ident.name}`,
+    )?.filter;
+    const remote = snapshot
+      ? await catalog.dataFiles(table, {
+          snapshot: String(snapshot['snapshot-id']),
+          ...(filter && { filter }),
+        })
+      : [];
+    const types = new Map(columns.map((column) => [column.name, column.duckdbType]));
+    tables.push({
+      ...table.ident,
+      columns,
+      files: [],
+      remote,
+      ...(filter && { where: scanFilterSql(filter, types) }),
+    });
   }
   const paths = await localCopies(
     catalog.storage,
@@ -63,8 +84,9 @@ export async function attachLake(
   catalog: LakeCatalog,
   copies: LocalCopyOptions = {},
   asOf: readonly AsOf[] = [],
+  where: readonly TableFilter[] = [],
 ): Promise<LakeViewTable[]> {
-  const tables = await lakeViewTables(catalog, copies, asOf);
+  const tables = await lakeViewTables(catalog, copies, asOf, where);
   await createLakeViews(db, tables);
   return tables;
 }
@@ -79,6 +101,8 @@ export interface QueryLakeOptions {
   control?: LakeCatalogOptions['control'];
   /** Time travel: the snapshots to read instead of the current ones. */
   asOf?: readonly AsOf[];
+  /** Filtered views: a table's view holds only matching rows, and reads only files that may hold them. */
+  where?: readonly TableFilter[];
 }
 
 /** Runs one query against the lake at `root` and returns its columns and exact rows. */
@@ -90,7 +114,7 @@ export async function queryLake(
   const db = await openDuckDB(options.duckdb);
   const catalog = LakeCatalog.open(root, { control: options.control });
   try {
-    await attachLake(db, catalog, options.copies, options.asOf);
+    await attachLake(db, catalog, options.copies, options.asOf, options.where);
     return await db.query(sql);
   } finally {
     db.close();

@@ -5,8 +5,8 @@ import type { Connector, SourceCapabilities } from '../connectors/connector.js';
 import { connectorForUrl } from '../connectors/registry.js';
 import { SluiceError, isSluiceError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import type { SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
-import type { Destination, StreamWriter } from '../destinations/destination.js';
+import type { Disposition, SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
+import type { Destination, DestinationStream, StreamWriter } from '../destinations/destination.js';
 import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
@@ -83,19 +83,29 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   }
 }
 
+/** A stream's read plan, with the settings of its destination table. */
+type StreamRunPlan = Omit<StreamPlan, 'stageDir'> & {
+  /** Partitioning, schema policy and soft delete, for `openStream`. */
+  table: Pick<DestinationStream, 'partitionBy' | 'schemaPolicy' | 'softDelete'>;
+};
+
 /** The plan for one stream: its settings (per-table, else the request's) checked before anything runs. */
 function planStream(
   schema: StreamSchema,
   request: SyncRequest,
   destination: Destination,
   source: SourceCapabilities | undefined,
-): Omit<StreamPlan, 'stageDir'> {
+): StreamRunPlan {
   const mode: SyncMode = request.mode ?? 'full';
   const settings: StreamSettings = request.settingsFor?.(schema.namespace, schema.name) ?? {
     mode,
-    disposition: request.disposition ?? (mode === 'full' ? 'replace' : 'append'),
+    disposition: request.disposition ?? defaultDisposition(mode, source),
     ...(request.cursor !== undefined && { cursor: request.cursor }),
+    ...(request.softDeleteColumn !== undefined && { softDeleteColumn: request.softDeleteColumn }),
     ...(request.primaryKey !== undefined && { primaryKey: request.primaryKey }),
+    ...(request.partitionBy !== undefined && { partitionBy: request.partitionBy }),
+    ...(request.schemaPolicy !== undefined && { schemaPolicy: request.schemaPolicy }),
+    ...(request.softDelete !== undefined && { softDelete: request.softDelete }),
   };
   const primaryKey = settings.primaryKey ?? schema.primaryKey;
   assertSupported(settings, destination, source);
@@ -111,7 +121,22 @@ function planStream(
     primaryKey,
     chunkBytes: CHUNK_BYTES,
     ...(settings.cursor !== undefined && { cursor: settings.cursor }),
+    ...(settings.softDeleteColumn !== undefined && { softDeleteColumn: settings.softDeleteColumn }),
+    table: {
+      ...(settings.partitionBy !== undefined && { partitionBy: settings.partitionBy }),
+      ...(settings.schemaPolicy !== undefined && { schemaPolicy: settings.schemaPolicy }),
+      ...(settings.softDelete !== undefined && { softDelete: settings.softDelete }),
+    },
   };
+}
+
+/**
+ * Replace for full reads; for incremental ones append when the source follows its files (each is
+ * read once), merge when it follows a cursor (its reads overlap: see connectors/cursor-position.ts).
+ */
+function defaultDisposition(mode: SyncMode, source: SourceCapabilities | undefined): Disposition {
+  if (mode === 'full') return 'replace';
+  return source?.incrementalBy === 'file' ? 'append' : 'merge';
 }
 
 function assertSupported(
@@ -123,13 +148,20 @@ function assertSupported(
     throw new SluiceError('NOT_SUPPORTED', `--mode ${mode} is not yet supported by this source`, {
       hint:
         mode === 'incremental'
-          ? 'incremental reads work from file: and s3:// sources (new and changed files); cursor-based ones arrive with the source-connectors issue; use --mode full here'
+          ? 'incremental reads work from postgres:// (by a cursor column) and from file: and s3:// sources (new and changed files); use --mode full here'
           : 'change data capture arrives with the CDC issue; use --mode full today',
     });
   }
   if (mode === 'incremental' && source?.incrementalBy !== 'file' && cursor === undefined) {
     throw new SluiceError('USAGE', 'incremental mode needs a cursor column', {
       hint: 'name it with --cursor <column> (or cursor: in sluice.yml)',
+    });
+  }
+  // Cursor reads overlap on purpose (>= the position, below the safety horizon): only an upsert
+  // by key loads them without duplicates.
+  if (mode === 'incremental' && source?.incrementalBy !== 'file' && disposition !== 'merge') {
+    throw new SluiceError('USAGE', `cursor-based incremental syncs load with merge, not ${disposition}`, {
+      hint: 'use --disposition merge (or disposition: merge in sluice.yml; the default on the command line): rows at the cursor boundary are read again and must replace, not repeat, what was loaded',
     });
   }
   // The resume point lives with the data, in the destination's last commit.
@@ -144,7 +176,7 @@ function assertSupported(
       'NOT_SUPPORTED',
       `--disposition ${disposition} is not yet supported by this destination`,
       {
-        hint: 'merge works into duckdb:<file> and postgres://… destinations; use --disposition replace or append here',
+        hint: 'merge works into lake:, duckdb:<file> and postgres://… destinations; use --disposition replace or append here',
       },
     );
   }
@@ -153,7 +185,7 @@ function assertSupported(
 async function syncStream(
   connector: Connector,
   destination: Destination,
-  basePlan: Omit<StreamPlan, 'stageDir'>,
+  basePlan: StreamRunPlan,
   runId: string,
   request: SyncRequest,
   recorder: RunRecorder,
@@ -184,6 +216,7 @@ async function syncStream(
       primaryKey: basePlan.primaryKey,
       disposition: basePlan.disposition,
       runId,
+      ...basePlan.table,
     });
     progress('start', 0, 0);
     // An incremental read resumes from the position the table's current version was committed with.
@@ -214,11 +247,12 @@ async function syncStream(
     committing = true;
     const rowsQuarantined = await quarantine.commit();
     const result = await writer.commit(position);
-    // Run-time check of what moved: every staged row must be in the commit.
-    if (result.rowsWritten !== rowsRead) {
+    // Run-time check of what moved: every staged row must be in the commit (a merge consumes them all).
+    const consumed = result.rowsStaged ?? result.rowsWritten;
+    if (consumed !== rowsRead) {
       throw new SluiceError(
         'VERIFY_MISMATCH',
-        `${name}: read ${rowsRead} rows but the commit holds ${result.rowsWritten}`,
+        `${name}: read ${rowsRead} rows but the commit holds ${consumed}`,
         {
           hint: 'this is a bug in Sluice; the snapshot is in history and can be inspected with `sluice history`',
         },

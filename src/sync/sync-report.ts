@@ -1,4 +1,5 @@
-import type { Disposition, SyncMode } from '../core/stream.js';
+import type { PartitionFieldDecl } from '../core/partition-fields.js';
+import type { Disposition, SchemaPolicy, SyncMode } from '../core/stream.js';
 import type { DestinationSettings } from '../destinations/registry.js';
 import type { RetryPolicy } from './retry.js';
 import type { LeaseSettings } from './stream-lease.js';
@@ -11,8 +12,16 @@ export interface StreamSettings {
   disposition: Disposition;
   /** Cursor column (incremental mode). */
   cursor?: string;
+  /** Cursor-based incremental: a column marking deleted rows; they are deleted by the merge. */
+  softDeleteColumn?: string;
   /** Declared key columns; absent means the source table's primary key. */
   primaryKey?: string[];
+  /** Partition fields of the destination table; absent: keep its partitioning. */
+  partitionBy?: PartitionFieldDecl[];
+  /** What to do when the columns differ from the destination table's; default `evolve`. */
+  schemaPolicy?: SchemaPolicy;
+  /** For merge: mark deleted rows in `_sluice_deleted_at` instead of removing them. */
+  softDelete?: boolean;
 }
 
 /** An ad-hoc sync, as `sluice sync --from … --to …` describes it. */
@@ -29,11 +38,19 @@ export interface SyncRequest {
   mode?: SyncMode;
   /** Cursor column for incremental mode. */
   cursor?: string;
+  /** Cursor-based incremental: a column marking deleted rows (non-NULL, or true); they are deleted by the merge. */
+  softDeleteColumn?: string;
   /** Key columns overriding the source's primary key. */
   primaryKey?: string[];
-  /** How rows are applied; default 'replace' for full reads, 'append' otherwise. */
+  /** How rows are applied; default 'replace' for full reads, 'merge' for cursor-based incremental ones, else 'append'. */
   disposition?: Disposition;
-  /** Per-table settings (from a project file), overriding mode/disposition/cursor/primaryKey above. */
+  /** Partition fields of every destination table. */
+  partitionBy?: PartitionFieldDecl[];
+  /** Schema policy of every destination table; default `evolve`. */
+  schemaPolicy?: SchemaPolicy;
+  /** For merge: soft-delete instead of removing rows. */
+  softDelete?: boolean;
+  /** Per-table settings (from a project file), overriding the settings above. */
   settingsFor?: (namespace: string, name: string) => StreamSettings;
   /** Control database URL; default: the destination's (`defaultControlUrl`: a local lake's own `<root>/_sluice/control.db`). */
   control?: string;

@@ -82,8 +82,8 @@ describe('loadProject: valid files', () => {
         disposition: 'replace',
         streams: {
           orders: { mode: 'incremental', cursor: 'updated_at', primaryKey: ['id'], disposition: 'merge' },
-          // The default disposition follows the table's own mode, not the sync's.
-          customers: { mode: 'incremental', cursor: 'id', disposition: 'append' },
+          // The default disposition follows the table's own mode (and cursor), not the sync's.
+          customers: { mode: 'incremental', cursor: 'id', disposition: 'merge' },
         },
       },
       {

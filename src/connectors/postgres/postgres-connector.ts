@@ -8,7 +8,7 @@ import { SluiceError, messageOf } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
-import { assertFullRead } from '../read-modes.js';
+import { assertFullOrCursorRead } from '../read-modes.js';
 import { postgresConfigSchema } from './postgres-config.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { readTableWithCopy } from './postgres-copy-reader.js';
@@ -19,7 +19,7 @@ import type { PgTarget } from './postgres-errors.js';
 export const postgresConnectorDefinition: ConnectorDefinition<PostgresConfig> = {
   type: 'postgres',
   configSchema: postgresConfigSchema,
-  capabilities: { incremental: false, cdc: false, parallelChunks: false },
+  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: false },
   create: (config) => new PostgresConnector(config),
 };
 
@@ -28,6 +28,8 @@ export class PostgresConnector implements Connector {
   readonly type = 'postgres';
   /** The schema discover() lists; becomes the lake namespace. */
   readonly namespace: string;
+  /** What the source supports (incremental reads by a cursor column). */
+  readonly capabilities = postgresConnectorDefinition.capabilities;
   private readonly target: PgTarget;
   private readonly clients = new Set<pg.Client>();
   private closed = false;
@@ -63,11 +65,11 @@ export class PostgresConnector implements Connector {
     }
   }
 
-  async *read(plan: StreamPlan, _from: SourcePosition | null): AsyncGenerator<StagedChunk> {
-    assertFullRead(plan, 'PostgreSQL');
+  async *read(plan: StreamPlan, from: SourcePosition | null): AsyncGenerator<StagedChunk> {
+    assertFullOrCursorRead(plan, 'PostgreSQL');
     const client = await this.connect();
     try {
-      yield* readTableWithCopy(client, plan);
+      yield* readTableWithCopy(client, plan, from);
     } finally {
       await this.release(client);
     }

@@ -7,9 +7,12 @@
  */
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { StagedChunk, StreamPlan } from '../../core/stream.js';
+import type { SourcePosition, StagedChunk, StreamPlan } from '../../core/stream.js';
+import { cursorColumnOf, withFinalPosition } from '../cursor-position.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import { readError } from './postgres-errors.js';
+import { incrementalWindow, readHorizon } from './postgres-incremental.js';
+import type { IncrementalWindow } from './postgres-incremental.js';
 import { columnSelectExpression, quoteIdent } from './postgres-types.js';
 
 /** Settings under which COPY's text output is the stage dialect's canonical text. */
@@ -24,25 +27,50 @@ const BEGIN_READ = [
   'SET LOCAL statement_timeout = 0',
 ].join('; ');
 
-/** The COPY statement that reads the plan's columns, in plan order. */
-export function copyStatement(plan: StreamPlan): string {
+/**
+ * The COPY statement that reads the plan's columns, in plan order; for an incremental read only
+ * the window's rows, each followed by its operation when the window has one.
+ */
+export function copyStatement(plan: StreamPlan, window?: Omit<IncrementalWindow, 'position'>): string {
   const { namespace, name, columns } = plan.schema;
   const keyColumns = plan.primaryKey.filter((key) => columns.some((c) => c.name === key));
   const keyText = keyColumns.length > 0 ? `ROW(${keyColumns.map(quoteIdent).join(', ')})::text` : `''`;
-  const select = columns.map((column, index) => columnSelectExpression(column, index, keyText)).join(', ');
-  return `COPY (SELECT ${select} FROM ${quoteIdent(namespace)}.${quoteIdent(name)}) TO STDOUT WITH (FORMAT csv)`;
+  const select = columns.map((column, index) => columnSelectExpression(column, index, keyText));
+  if (window?.operation) select.push(window.operation);
+  const where = window?.where ? ` WHERE ${window.where}` : '';
+  return `COPY (SELECT ${select.join(', ')} FROM ${quoteIdent(namespace)}.${quoteIdent(name)}${where}) TO STDOUT WITH (FORMAT csv)`;
 }
 
-/** Reads the table into staged chunks on a client dedicated to this read. */
-export async function* readTableWithCopy(client: pg.Client, plan: StreamPlan): AsyncGenerator<StagedChunk> {
-  const sql = copyStatement(plan);
+/**
+ * Reads the table into staged chunks on a client dedicated to this read: every row, or for
+ * mode incremental the rows from `from` on (postgres-incremental.ts), the last chunk carrying
+ * the position reached.
+ */
+export async function* readTableWithCopy(
+  client: pg.Client,
+  plan: StreamPlan,
+  from: SourcePosition | null = null,
+): AsyncGenerator<StagedChunk> {
+  let sql = copyStatement(plan);
   try {
+    const incremental = plan.mode === 'incremental';
+    // The horizon is read before the snapshot exists: see postgres-incremental.ts for why.
+    const horizon = incremental ? await readHorizon(client, plan, cursorColumnOf(plan)) : null;
     await client.query(BEGIN_READ);
+    const window = incremental ? await incrementalWindow(client, plan, from, horizon) : undefined;
+    sql = copyStatement(plan, window);
     const copy = client.query(copyTo(sql));
     // The driver may report a late error after the consumer stopped reading; it is handled by
     // closing the client, and must not become an unhandled 'error' event.
     copy.on('error', () => undefined);
-    yield* splitCsvIntoChunks(copy, plan.stageDir, plan.chunkBytes);
+    const chunks = splitCsvIntoChunks(copy, plan.stageDir, plan.chunkBytes);
+    if (!window) yield* chunks;
+    else {
+      const operations = window.operation !== null;
+      for await (const chunk of withFinalPosition(chunks, from, window.position)) {
+        yield operations ? { ...chunk, operations } : chunk;
+      }
+    }
     await client.query('COMMIT');
   } catch (error) {
     throw readError(error, plan, sql);

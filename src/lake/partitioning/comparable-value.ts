@@ -74,8 +74,10 @@ export function comparableFromText(type: string, text: string): Comparable | nul
       if (text === 't' || text === 'true') return 1n;
       return text === 'f' || text === 'false' ? 0n : null;
     default: {
+      // A date alone means its midnight, as DuckDB casts it to a timestamp.
+      const dateOnly = (type === 'timestamp' || type === 'timestamptz') && /^\d{4,}-\d{2}-\d{2}$/.test(text);
       // No string or binary is left, so serializeBound never truncates here.
-      const bytes = serializeBound(type, text, 'lower');
+      const bytes = serializeBound(type, dateOnly ? `${text} 00:00:00` : text, 'lower');
       if (bytes === null) return null;
       const value = comparableFromBound(type, bytes);
       // serializeBound turns 0 into -0 for lower bounds; as a value, 0 is 0.

@@ -1,0 +1,123 @@
+/**
+ * What every cursor-based incremental read shares, whatever the engine: the position's shape,
+ * which cursor columns qualify, the rules that make a read never miss a row, and how the
+ * position travels on the chunks.
+ *
+ * The rules (each engine's reader adds how it finds its safety horizon):
+ *
+ * - The read selects `cursor >= position` (not `>`): rows that share the boundary value, or
+ *   that arrive later with it, are read again rather than lost. Re-read rows are harmless
+ *   because cursor reads load with `merge` (upsert by primary key; a key read twice in one batch
+ *   is impossible, since one read is one snapshot); `append` is refused for them
+ *   (`run-sync.ts`), as it would duplicate every re-read row.
+ * - The read runs in one consistent snapshot, and the new position is computed in that same
+ *   snapshot: `min(max cursor read, safety horizon)`, never more than the read saw. The horizon
+ *   is the lowest cursor value a transaction still in flight at snapshot time could commit
+ *   (PostgreSQL: its start time minus a margin); such rows become visible later, so the next
+ *   run must read from below them. With nothing read, the position stays where it was.
+ * - NULL cursor values: such a row has no place in the cursor order, so it is read on every run
+ *   (`OR cursor IS NULL`) and merged again; never lost, costs one re-read per NULL row per run.
+ *   Give the column a NOT NULL default to avoid that.
+ * - A position written for another cursor column (the sync's cursor changed) is ignored: the
+ *   read starts over with every row.
+ */
+import type { CanonicalColumn, CanonicalKind } from '../core/canonical-types.js';
+import { SluiceError } from '../core/errors.js';
+import type { SourcePosition, StagedChunk, StreamPlan } from '../core/stream.js';
+
+/** The position a cursor read commits: which column, and the value the next read starts at (canonical text). */
+export interface CursorPosition {
+  /** The cursor column the value belongs to. */
+  cursorColumn: string;
+  /** Canonical text of the lowest cursor value the next read must include. */
+  cursor: string;
+}
+
+/** Canonical kinds a cursor may have: totally ordered, compared exactly by the source engine. */
+export const CURSOR_KINDS: readonly CanonicalKind[] = [
+  'int32',
+  'int64',
+  'decimal',
+  'date',
+  'timestamp',
+  'timestamptz',
+];
+
+/** Canonical kinds whose values come from a clock, so a transaction's start time bounds them. */
+export const CLOCK_KINDS: readonly CanonicalKind[] = ['date', 'timestamp', 'timestamptz'];
+
+/**
+ * The cursor column of an incremental plan, checked: it exists and has a cursor type; the
+ * soft-delete column, when given, exists too. USAGE errors name the column and the choices.
+ */
+export function cursorColumnOf(plan: StreamPlan): CanonicalColumn {
+  const { schema, cursor } = plan;
+  const table = `${schema.namespace}.${schema.name}`;
+  if (cursor === undefined) {
+    throw new SluiceError('USAGE', `${table}: incremental mode needs a cursor column`, {
+      hint: 'name it with --cursor <column> (or cursor: in sluice.yml)',
+    });
+  }
+  const column = schema.columns.find((c) => c.name === cursor);
+  if (!column) {
+    throw new SluiceError('USAGE', `${table} has no column ${JSON.stringify(cursor)} to use as the cursor`, {
+      hint: `pick one of: ${schema.columns.map((c) => c.name).join(', ')}`,
+    });
+  }
+  if (!CURSOR_KINDS.includes(column.type.kind)) {
+    throw new SluiceError(
+      'USAGE',
+      `${table}.${cursor} (${column.sourceType}) cannot be a cursor: its values have no exact order Sluice can resume from`,
+      {
+        hint: `use a column of a timestamp, date, integer or decimal type; candidates: ${
+          schema.columns
+            .filter((c) => CURSOR_KINDS.includes(c.type.kind))
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      },
+    );
+  }
+  const softDelete = plan.softDeleteColumn;
+  if (softDelete !== undefined && !schema.columns.some((c) => c.name === softDelete)) {
+    throw new SluiceError('USAGE', `${table} has no soft-delete column ${JSON.stringify(softDelete)}`, {
+      hint: `pick one of: ${schema.columns.map((c) => c.name).join(', ')}`,
+    });
+  }
+  return column;
+}
+
+/** Where the read starts: the cursor value of `from` for this cursor column, or null for a read of every row. */
+export function cursorStart(plan: StreamPlan, from: SourcePosition | null): string | null {
+  if (from === null || from.cursorColumn !== plan.cursor || typeof from.cursor !== 'string') return null;
+  return from.cursor;
+}
+
+/** The position to commit: the new cursor value, or `from` unchanged when the read advanced nothing. */
+export function nextPosition(
+  plan: StreamPlan,
+  from: SourcePosition | null,
+  cursor: string | null,
+): SourcePosition | null {
+  if (cursor === null) return cursorStart(plan, from) === null ? null : from;
+  const position: CursorPosition = { cursorColumn: plan.cursor ?? '', cursor };
+  return { ...position };
+}
+
+/**
+ * Passes chunks through, each carrying `from` except the last, which carries `final`: the new
+ * position holds only once every row of the read is staged (the read has no cursor order, so
+ * an intermediate chunk reached no position of its own).
+ */
+export async function* withFinalPosition(
+  chunks: AsyncIterable<StagedChunk>,
+  from: SourcePosition | null,
+  final: SourcePosition | null,
+): AsyncGenerator<StagedChunk> {
+  let held: StagedChunk | undefined;
+  for await (const chunk of chunks) {
+    if (held) yield { ...held, position: from };
+    held = chunk;
+  }
+  if (held) yield { ...held, position: final };
+}

@@ -1,0 +1,130 @@
+/**
+ * Cursor-based incremental syncs from PostgreSQL into the lake: the first run reads every row,
+ * later runs only rows at or above the committed position (merged by key); NULL cursors are read
+ * on every run; a soft-delete column deletes rows in the lake; settings that would duplicate or
+ * lose rows are refused. Every check compares the lake with the source row by row.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSluiceError } from '../../src/core/errors.js';
+import { LakeCatalog } from '../../src/lake/lake-catalog.js';
+import { runSync } from '../../src/sync/run-sync.js';
+import type { SyncRequest } from '../../src/sync/sync-report.js';
+import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { MACHINE_PG, createTestDatabase } from '../helpers/postgres.js';
+import { serviceAvailable } from '../helpers/services.js';
+
+const pgUp = await serviceAvailable('PostgreSQL', 5432);
+
+describe.skipIf(!pgUp)('incremental syncs from PostgreSQL by a cursor column', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let lake: string;
+  beforeAll(async () => {
+    db = await createTestDatabase('pg_incremental');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-pg-incr-'));
+    lake = path.join(dir, 'lake');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const sync = (table: string, extra: Partial<SyncRequest> = {}) =>
+    runSync({
+      from: `${db.url}?schema=public`,
+      to: `lake:${lake}`,
+      tables: [table],
+      mode: 'incremental',
+      cursor: 'updated_at',
+      retry: { attempts: 1 },
+      ...extra,
+    });
+
+  const position = async (table: string) => {
+    const catalog = LakeCatalog.open(lake);
+    try {
+      return await catalog.lastPosition({ namespace: 'public', name: table });
+    } finally {
+      await catalog.close();
+    }
+  };
+
+  it('reads every row first, then the rows at or above the position, merged by key', async () => {
+    await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamptz, note text);
+      INSERT INTO orders SELECT i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', 'v1 ' || i
+        FROM generate_series(1, 50) i;
+      INSERT INTO orders VALUES (51, NULL, 'no cursor')`);
+    const first = await sync('orders');
+    expect(first.status, JSON.stringify(first)).toBe('succeeded');
+    expect(first.rowsRead).toBe(51);
+    // The machine server's clock is far past 2024, so the position is the maximum read.
+    expect(await position('orders')).toEqual({
+      cursorColumn: 'updated_at',
+      cursor: '2024-01-01 00:50:00+00',
+    });
+
+    // Two updates, an insert, and a row that takes the boundary value after the read.
+    await db.sql(`UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00+00' WHERE id IN (3, 7);
+      INSERT INTO orders VALUES (52, '2024-02-01 00:00:00+00', 'new');
+      UPDATE orders SET note = 'same boundary' WHERE id = 50`);
+    const second = await sync('orders');
+    expect(second.status, JSON.stringify(second)).toBe('succeeded');
+    // 3, 7, 52, the boundary row 50 (>=), and the NULL-cursor row 51 (read on every run).
+    expect(second.rowsRead).toBe(5);
+    expect(await diffPostgresTable(db.url, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
+
+    const idle = await sync('orders');
+    expect(idle.rowsRead).toBe(4); // the boundary rows 3, 7, 52, and 51
+    expect(await diffPostgresTable(db.url, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
+  });
+
+  it('deletes rows a soft-delete column marks, and keeps reading past them', async () => {
+    await db.sql(`CREATE TABLE accounts (id int PRIMARY KEY, updated_at timestamp NOT NULL, deleted_at timestamp, name text);
+      INSERT INTO accounts SELECT i, '2024-01-01'::timestamp + i * interval '1 hour', NULL, 'a' || i FROM generate_series(1, 20) i;
+      CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`);
+    const options = { softDeleteColumn: 'deleted_at' };
+    expect((await sync('accounts', options)).status).toBe('succeeded');
+    await db.sql(`UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
+      UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`);
+    const report = await sync('accounts', options);
+    expect(report.status, JSON.stringify(report)).toBe('succeeded');
+    expect(await diffPostgresTable(db.url, lake, 'accounts', 'accounts_live')).toMatchObject({
+      ...IDENTICAL,
+      lakeRows: 18,
+    });
+  });
+
+  it('refuses append (re-read rows would repeat) and a cursor without an exact order', async () => {
+    await db.sql(`CREATE TABLE notes (id int PRIMARY KEY, updated_at timestamptz, body text, score float8)`);
+    const append = await sync('notes', { disposition: 'append' }).catch((e: unknown) => e);
+    expect(isSluiceError(append, 'USAGE') && append.hint, String(append)).toContain('--disposition merge');
+    const float = await sync('notes', { cursor: 'score' }).catch((e: unknown) => e);
+    expect(isSluiceError(float, 'USAGE') && float.message, String(float)).toContain('cannot be a cursor');
+    const missing = await sync('notes', { cursor: 'nope' }).catch((e: unknown) => e);
+    expect(isSluiceError(missing, 'USAGE') && missing.hint, String(missing)).toContain('updated_at');
+  });
+
+  it('fails with a GRANT hint when it cannot see how old other roles’ transactions are', async () => {
+    const role = `sluice_t_incr_${process.pid}`;
+    await db.sql(`CREATE TABLE hidden (id int PRIMARY KEY, updated_at timestamptz);
+      DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN;
+      GRANT SELECT ON hidden TO ${role}`);
+    // A session of another role (postgres) stays connected while the restricted role reads.
+    const other = new pg.Client({ ...MACHINE_PG, database: db.name });
+    await other.connect();
+    try {
+      const from = `postgres://${role}@${MACHINE_PG.host}:${MACHINE_PG.port}/${db.name}?schema=public`;
+      const report = await sync('hidden', { from });
+      expect(report.status).toBe('failed');
+      expect(report.streams[0]?.error).toContain('pg_read_all_stats');
+    } finally {
+      await other.end();
+      await db.sql(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+});
