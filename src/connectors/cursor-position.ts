@@ -23,6 +23,7 @@
  */
 import type { CanonicalColumn, CanonicalKind } from '../core/canonical-types.js';
 import { SluiceError } from '../core/errors.js';
+import { STAGE_OP_COLUMN } from '../core/stage-csv.js';
 import type { SourcePosition, StagedChunk, StreamPlan } from '../core/stream.js';
 
 /** The position a cursor read commits: which column, and the value the next read starts at (canonical text). */
@@ -120,4 +121,17 @@ export async function* withFinalPosition(
     held = chunk;
   }
   if (held) yield { ...held, position: final };
+}
+
+/**
+ * The SELECT expression of the operation column: `d` for a row the soft-delete column marks
+ * deleted (non-NULL; true for a boolean), else `u`; null without a soft-delete column. Standard
+ * SQL, given the engine's identifier quoting.
+ */
+export function deleteMarkerSql(plan: StreamPlan, quote: (name: string) => string): string | null {
+  const name = plan.softDeleteColumn;
+  if (name === undefined) return null;
+  const kind = plan.schema.columns.find((c) => c.name === name)?.type.kind;
+  const deleted = `${quote(name)} ${kind === 'boolean' ? 'IS TRUE' : 'IS NOT NULL'}`;
+  return `CASE WHEN ${deleted} THEN 'd' ELSE 'u' END AS ${quote(STAGE_OP_COLUMN)}`;
 }

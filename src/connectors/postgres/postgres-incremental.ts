@@ -33,9 +33,14 @@
 import type pg from 'pg';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError } from '../../core/errors.js';
-import { STAGE_OP_COLUMN } from '../../core/stage-csv.js';
 import type { SourcePosition, StreamPlan } from '../../core/stream.js';
-import { CLOCK_KINDS, cursorColumnOf, cursorStart, nextPosition } from '../cursor-position.js';
+import {
+  CLOCK_KINDS,
+  cursorColumnOf,
+  cursorStart,
+  deleteMarkerSql,
+  nextPosition,
+} from '../cursor-position.js';
 import { quoteIdent } from './postgres-types.js';
 
 /** How far below a transaction's start time its cursor values may lie and still be read. */
@@ -122,17 +127,7 @@ export async function incrementalWindow(
   );
   return {
     where,
-    operation: deleteMarker(plan),
+    operation: deleteMarkerSql(plan, quoteIdent),
     position: nextPosition(plan, from, rows[0]?.reached ?? null),
   };
-}
-
-/** `d` for a row the soft-delete column marks deleted (non-NULL; true for a boolean), else `u`. */
-function deleteMarker(plan: StreamPlan): string | null {
-  const name = plan.softDeleteColumn;
-  if (name === undefined) return null;
-  const column = plan.schema.columns.find((c) => c.name === name);
-  const deleted =
-    column?.type.kind === 'boolean' ? `${quoteIdent(name)} IS TRUE` : `${quoteIdent(name)} IS NOT NULL`;
-  return `CASE WHEN ${deleted} THEN 'd' ELSE 'u' END AS ${quoteIdent(STAGE_OP_COLUMN)}`;
 }

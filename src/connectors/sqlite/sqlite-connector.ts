@@ -8,17 +8,18 @@ import { SluiceError } from '../../core/errors.js';
 import { nodeSqlite } from '../../core/node-sqlite.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
-import { assertFullRead } from '../read-modes.js';
+import { assertFullOrCursorRead } from '../read-modes.js';
 import { sqliteConfigSchema } from './sqlite-config.js';
 import type { SqliteConfig } from './sqlite-config.js';
 import { SQLITE_NAMESPACE, discoverSqlite } from './sqlite-discover.js';
 import { sqliteError } from './sqlite-errors.js';
+import { readSqliteIncrementally } from './sqlite-incremental.js';
 import { readSqliteTable } from './sqlite-reader.js';
 
 export const sqliteConnectorDefinition: ConnectorDefinition<SqliteConfig> = {
   type: 'sqlite',
   configSchema: sqliteConfigSchema,
-  capabilities: { incremental: false, cdc: false, parallelChunks: false },
+  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: false },
   create: (config) => new SqliteConnector(config),
 };
 
@@ -27,6 +28,8 @@ export class SqliteConnector implements Connector {
   readonly type = 'sqlite';
   /** SQLite's namespace is always the file's main database. */
   readonly namespace = SQLITE_NAMESPACE;
+  /** What the source supports (incremental reads by a cursor column). */
+  readonly capabilities = sqliteConnectorDefinition.capabilities;
   private db: DatabaseSync | undefined;
   private closed = false;
 
@@ -49,9 +52,11 @@ export class SqliteConnector implements Connector {
     }
   }
 
-  async *read(plan: StreamPlan, _from: SourcePosition | null): AsyncGenerator<StagedChunk> {
-    assertFullRead(plan, 'SQLite');
-    yield* readSqliteTable(this.open(), this.config.path, plan);
+  async *read(plan: StreamPlan, from: SourcePosition | null): AsyncGenerator<StagedChunk> {
+    assertFullOrCursorRead(plan, 'SQLite');
+    if (plan.mode === 'incremental')
+      yield* readSqliteIncrementally(this.open(), this.config.path, plan, from);
+    else yield* readSqliteTable(this.open(), this.config.path, plan);
   }
 
   async close(): Promise<void> {

@@ -23,10 +23,21 @@ export function quoteSqliteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** The rows of an incremental read (sqlite-incremental.ts): a condition, its parameters, an operation column. */
+export interface SqliteWindow {
+  /** SQL condition on the cursor, or null for every row. */
+  where: string | null;
+  /** Values bound to the condition's `?`s. */
+  params: string[];
+  /** SELECT expression of the `_sluice_op` value, or null. */
+  operation: string | null;
+}
+
 export async function* readSqliteTable(
   db: DatabaseSync,
   file: string,
   plan: StreamPlan,
+  window?: SqliteWindow,
 ): AsyncGenerator<StagedChunk> {
   const { namespace, name, columns } = plan.schema;
   const table = `${namespace}.${name}`;
@@ -37,7 +48,9 @@ export async function* readSqliteTable(
     });
   }
   const select = columns.map((c) => quoteSqliteIdent(c.name)).join(', ');
-  const sql = `SELECT ${select} FROM main.${quoteSqliteIdent(name)}`;
+  const extra = window?.operation ? `, ${window.operation}` : '';
+  const where = window?.where ? ` WHERE ${window.where}` : '';
+  const sql = `SELECT ${select}${extra} FROM main.${quoteSqliteIdent(name)}${where}`;
   const encoders = columns.map((c) => sqliteValueEncoder(c.type));
 
   const writer = new StageChunkWriter(plan.stageDir);
@@ -59,7 +72,7 @@ export async function* readSqliteTable(
       statement.setReadBigInts(true);
       // Rows as arrays: building an object per row costs about as much as SQLite's own stepping.
       statement.setReturnArrays(true);
-      rows = statement.iterate() as unknown as Iterable<SQLOutputValue[]>;
+      rows = statement.iterate(...(window?.params ?? [])) as unknown as Iterable<SQLOutputValue[]>;
     } catch (error) {
       throw prepareError(error, file, table, sql);
     }
@@ -72,6 +85,8 @@ export async function* readSqliteTable(
           throw mismatchError(error, plan, row, rowNumber, i);
         }
       });
+      // The operation column follows the stream's columns (StagedChunk.operations).
+      if (window?.operation) values.push(String(row[columns.length]));
       const line = encodeStageRow(values);
       lines.push(line);
       lineBytes += Buffer.byteLength(line, 'utf8');
