@@ -5,11 +5,20 @@
  */
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
 import { csvSync } from './csv-sync.js';
+import { lakeAppend } from './lake-append.js';
+import { lakeMerge } from './lake-merge.js';
 import { mariadbFullSync } from './mariadb-full-sync.js';
 import { pgFullSync } from './pg-full-sync.js';
 import { verifyBench } from './verify.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pgFullSync, verifyBench, mariadbFullSync, csvSync];
+const BENCHMARKS: readonly Benchmark[] = [
+  pgFullSync,
+  verifyBench,
+  mariadbFullSync,
+  csvSync,
+  lakeAppend,
+  lakeMerge,
+];
 
 function seconds(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(2)} s`;

@@ -19,7 +19,7 @@ import type { DataFile } from './manifest-schemas.js';
 import { partitionTuple } from './partitioning/partition-avro.js';
 import { partitionPath } from './partitioning/partition-path.js';
 import type { BoundPartitionField } from './partitioning/partition-spec.js';
-import { partitionKeySql, valueOfKey } from './partitioning/partition-sql.js';
+import { valueOfKey, withPartitionKeys } from './partitioning/partition-sql.js';
 import type { TableIdent } from './table-location.js';
 import { dataFileKey } from './table-location.js';
 
@@ -85,18 +85,21 @@ async function writePartitioned(
   await fs.mkdir(dir, { recursive: true });
   try {
     const written = target.fields.map((field) => field.id);
-    const keys = target.partition.map((bound, i) => {
+    const requests = target.partition.map((bound, i) => ({
+      transform: bound.transform,
+      sourceType: bound.source.type,
       // A source column the rows do not carry (dropped by the schema policy) is NULL in every row.
-      const column = written.includes(bound.source.id)
+      column: written.includes(bound.source.id)
         ? quoteIdent(avroCompatibleName(bound.source.name))
-        : `CAST(NULL AS ${duckdbTypeOfIceberg(bound.source.type)})`;
-      return `${partitionKeySql(bound.transform, bound.source.type, column, bound.source.name)} AS ${quoteIdent(keyColumn(i))}`;
-    });
+        : `CAST(NULL AS ${duckdbTypeOfIceberg(bound.source.type)})`,
+      label: bound.source.name,
+      as: keyColumn(i),
+    }));
     const files = await copyQueryToPartitionedParquet(
       db,
-      `SELECT *, ${keys.join(', ')} FROM (${query})`,
+      withPartitionKeys(query, requests),
       columns,
-      target.partition.map((_, i) => keyColumn(i)),
+      requests.map((request) => request.as),
       dir,
     );
     const result: LocalDataFile[] = [];

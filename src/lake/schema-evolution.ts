@@ -185,6 +185,11 @@ function withWritten(columns: readonly CanonicalColumn[], plan: SchemaPlan): Str
   const written = columns.map(
     (column) => plan.schema.fields.find((field) => field.name === column.name) ?? null,
   );
+  if (columns.length > 0 && written.every((field) => field === null)) {
+    throw new SluiceError('SCHEMA_CHANGE', "none of the stream's columns is a column of the table", {
+      hint: 'discard_columns drops them all; check that the stream goes to the right table, or use --schema-policy evolve',
+    });
+  }
   return { ...plan, written };
 }
 

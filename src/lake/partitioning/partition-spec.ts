@@ -45,8 +45,6 @@ export interface PartitionPlan {
   spec: PartitionSpec;
   /** Its fields, bound to the schema; empty when unpartitioned. */
   fields: BoundPartitionField[];
-  /** True when the commit adds the spec to the table. */
-  isNew: boolean;
   /** Highest partition field id after this spec. */
   lastPartitionId: number;
 }
@@ -115,7 +113,6 @@ export function planPartitionSpec(
     return {
       spec: current,
       fields: bindPartitionSpec(current, schemas),
-      isNew: metadata === null,
       lastPartitionId,
     };
   }
@@ -152,14 +149,13 @@ export function planPartitionSpec(
   });
   assertDistinctFields(fields, declared, table);
   if (sameFields(fields, current.fields) && metadata !== null) {
-    return { spec: current, fields: bindPartitionSpec(current, schemas), isNew: false, lastPartitionId };
+    return { spec: current, fields: bindPartitionSpec(current, schemas), lastPartitionId };
   }
   const specId = metadata === null ? 0 : Math.max(...specs.map((spec) => spec['spec-id'])) + 1;
   const spec: PartitionSpec = { 'spec-id': specId, fields };
   return {
     spec,
     fields: bindPartitionSpec(spec, schemas),
-    isNew: true,
     lastPartitionId: Math.max(lastPartitionId, nextId),
   };
 }

@@ -158,11 +158,16 @@ export function bucketBytes(sourceType: string, value: Comparable): Uint8Array {
   return out;
 }
 
-/** Integers and decimals (unscaled) round down to a multiple of W; strings keep W code points, binary W bytes. */
+/**
+ * Integers and decimals (unscaled) round down to a multiple of W; strings keep W code points,
+ * binary W bytes. An int or long within W of its minimum wraps around, as Java computes it.
+ */
 function truncate(value: Comparable, width: number, sourceType: string): Comparable {
   if (typeof value === 'bigint') {
     const w = BigInt(width);
-    return value - (((value % w) + w) % w);
+    const rounded = value - (((value % w) + w) % w);
+    if (sourceType === 'int') return BigInt.asIntN(32, rounded);
+    return sourceType === 'long' ? BigInt.asIntN(64, rounded) : rounded;
   }
   if (!Buffer.isBuffer(value)) throw new TypeError(`cannot truncate a ${sourceType} value`);
   if (sourceType === 'binary') return value.subarray(0, width);

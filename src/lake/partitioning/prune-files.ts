@@ -156,9 +156,17 @@ function partitionMayMatch(
     if (predicate.op === '=') return compareValues(partition, transformed) === 0;
     if (predicate.op === '!=')
       return bound.transform.kind !== 'identity' || compareValues(partition, transformed) !== 0;
-    if (!preservesOrder(bound.transform)) return true;
+    if (!preservesOrder(bound.transform) || mayHaveWrapped(bound, partition)) return true;
     // t is order-preserving: v < lit ⇒ t(v) ≤ t(lit); v > lit ⇒ t(v) ≥ t(lit).
     const order = compareValues(partition, transformed);
     return predicate.op === '<' || predicate.op === '<=' ? order <= 0 : order >= 0;
   });
+}
+
+/** truncate[W] of an int or long within W of its minimum wraps to near its maximum (Java's arithmetic). */
+function mayHaveWrapped(bound: BoundPartitionField, partition: Comparable): boolean {
+  if (bound.transform.kind !== 'truncate' || typeof partition !== 'bigint') return false;
+  const max =
+    bound.source.type === 'int' ? 2n ** 31n - 1n : bound.source.type === 'long' ? 2n ** 63n - 1n : null;
+  return max !== null && partition > max - BigInt(bound.transform.width);
 }

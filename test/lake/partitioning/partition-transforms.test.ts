@@ -14,7 +14,7 @@ import type { Comparable } from '../../../src/lake/partitioning/comparable-value
 import { comparableFromText } from '../../../src/lake/partitioning/comparable-value.js';
 import { murmur3x86_32 } from '../../../src/lake/partitioning/murmur3.js';
 import { planPartitionSpec } from '../../../src/lake/partitioning/partition-spec.js';
-import { partitionKeySql, valueOfKey } from '../../../src/lake/partitioning/partition-sql.js';
+import { valueOfKey, withPartitionKeys } from '../../../src/lake/partitioning/partition-sql.js';
 import type { Transform } from '../../../src/lake/partitioning/partition-transform.js';
 import {
   applyTransform,
@@ -55,9 +55,8 @@ describe('bucket hash: the spec\u2019s Appendix B values', () => {
   });
   it.each(cases)('bucket of %s %s in DuckDB SQL matches the spec hash', async (type, text, expected) => {
     const buckets = 2147483647;
-    const sql = partitionKeySql({ kind: 'bucket', buckets }, type, literal(type, text), 'c');
-    const [row] = (await db.query(`SELECT ${sql}`)).rows;
-    expect(row?.[0]).toBe(BigInt((expected & 0x7fffffff) % buckets));
+    const [key] = await sqlKeys({ kind: 'bucket', buckets }, type, [text]);
+    expect(key).toBe(String((expected & 0x7fffffff) % buckets));
   });
 });
 
@@ -128,11 +127,8 @@ describe('partition keys computed in DuckDB equal the JS transforms', () => {
     for (const transform of TRANSFORMS) {
       if (!applies(transform, type)) continue;
       it(`${JSON.stringify(transform)} of ${type}`, async () => {
-        const keys = texts.map((text) => partitionKeySql(transform, type, literal(type, text), 'c'));
-        const [row] = (await db.query(`SELECT ${keys.join(', ')}`)).rows;
-        const fromSql = row!.map((key) =>
-          valueOfKey(resultType(transform, type), key === null ? null : String(key)),
-        );
+        const keys = await sqlKeys(transform, type, texts);
+        const fromSql = keys.map((key) => valueOfKey(resultType(transform, type), key));
         expect(fromSql).toEqual(texts.map((text) => applyTransform(transform, type, value(type, text))));
       });
     }
@@ -154,13 +150,7 @@ describe('declaring partitions', () => {
   it.each(['bucket(16', 'week(x)', 'bucket(0, x)', 'day()', 'bucket(x)', 'a b'])(
     'refuses %s with a hint',
     (text) => {
-      const error = (() => {
-        try {
-          parsePartitionBy(text);
-        } catch (e) {
-          return e;
-        }
-      })();
+      const error = thrown(() => parsePartitionBy(text));
       expect(isSluiceError(error, 'USAGE')).toBe(true);
       expect((error as { hint: string }).hint).toContain('bucket(N, col)');
     },
@@ -171,13 +161,9 @@ describe('declaring partitions', () => {
       'schema-id': 0,
       fields: [{ id: 1, name: 'buyer', required: false, type: 'string' }],
     };
-    const error = (() => {
-      try {
-        planPartitionSpec(null, schema, parsePartitionBy('day(buyer)'), 'shop.orders');
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrown(() =>
+      planPartitionSpec(null, schema, parsePartitionBy('day(buyer)'), 'shop.orders'),
+    );
     expect(isSluiceError(error, 'USAGE')).toBe(true);
     expect((error as Error).message).toBe(
       'cannot partition shop.orders by day(buyer): column "buyer" is string, and day applies to date, timestamp and timestamptz',
@@ -234,4 +220,33 @@ function literal(type: string, text: string): string {
   const duckType = duckdbTypeOfIceberg(type);
   if (type === 'binary') return `unhex('${text.slice(2)}')`;
   return `CAST('${text.replaceAll("'", "''")}' AS ${duckType})`;
+}
+
+/** The partition keys DuckDB computes for literal values, through the same SQL the writer runs. */
+async function sqlKeys(
+  transform: Transform,
+  type: string,
+  texts: readonly string[],
+): Promise<(string | null)[]> {
+  const source = `SELECT ${texts.map((text, i) => `${literal(type, text)} AS c${i}`).join(', ')}`;
+  const requests = texts.map((_, i) => ({
+    transform,
+    sourceType: type,
+    column: `c${i}`,
+    label: 'c',
+    as: `k${i}`,
+  }));
+  const sql = `SELECT ${texts.map((_, i) => `CAST(k${i} AS VARCHAR)`).join(', ')} FROM (${withPartitionKeys(source, requests)})`;
+  const [row] = (await db.query(sql)).rows;
+  return row!.map((key) => (key === null ? null : String(key)));
+}
+
+/** What `action` throws (the test fails when it throws nothing). */
+function thrown(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
 }
