@@ -10,15 +10,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDuckDB } from '../src/engine/duckdb.js';
-import type { SyncReport } from '../src/sync/sync-report.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
-import { bestOf, timeCommand, type TimedRun } from './measure.js';
-import { parseReport, rowCount } from './pg-full-sync.js';
+import {
+  NODE,
+  bestOf,
+  bestSync,
+  failedResult,
+  rowCount,
+  syncArgs,
+  syncResult,
+  timeCommand,
+  type TimedRun,
+} from './measure.js';
 
 const NAME = 'csv-sync';
 const RUNS = 2;
-const NODE = path.resolve('node_modules/.bin/node');
-const SLUICE = path.resolve('bin/sluice.js');
 const DUCKDB_API = path.resolve('node_modules/@duckdb/node-api/lib/index.js');
 
 /** The same six columns as pg-full-sync, written as CSV with a header. */
@@ -46,58 +52,29 @@ function limitRun(csv: string, target: string): Promise<TimedRun> {
 }
 
 function sluiceRun(csv: string, workDir: string, run: number): Promise<TimedRun> {
-  const dir = path.join(workDir, `run-${run}`);
-  return timeCommand(NODE, [
-    SLUICE,
-    'sync',
-    '--from',
-    `file:${csv}`,
-    '--to',
-    `lake:${path.join(dir, 'lake')}`,
-    '--all',
-    '--control',
-    `sqlite:${path.join(dir, 'control.db')}`,
-    '--json',
-  ]);
+  return timeCommand(NODE, syncArgs(`file:${csv}`, ['--all'], workDir, run));
 }
 
 async function measure(): Promise<BenchmarkResult> {
   const rows = rowCount();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-csv-'));
   const csv = path.join(workDir, 't.csv');
-  const failed = (note: string, limitSeconds: number | null): BenchmarkResult => ({
-    name: NAME,
-    sluiceSeconds: null,
-    limitSeconds,
-    ratio: null,
-    peakRssBytes: null,
-    note,
-    failed: true,
-  });
   try {
     await createCsv(csv, rows);
     let attempt = 0;
     const limit = await bestOf(RUNS, () => limitRun(csv, path.join(workDir, `peer-${attempt++}.parquet`)));
     const limitSeconds = limit.code === 0 ? limit.seconds : null;
     const shape = `${rows.toLocaleString('en-US')} rows × 6 cols CSV; limit: DuckDB read_csv → Parquet`;
-    let best: { seconds: number; report: SyncReport } | undefined;
-    for (let run = 0; run < RUNS; run++) {
-      const timed = await sluiceRun(csv, workDir, run);
-      const report = parseReport(timed, rows);
-      if (typeof report === 'string') return failed(report, limitSeconds);
-      if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
-    }
-    if (!best) throw new Error('no Sluice run');
-    const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
-    return {
-      name: NAME,
-      sluiceSeconds: best.seconds,
+    const best = await bestSync(RUNS, rows, (run) => sluiceRun(csv, workDir, run));
+    if (typeof best === 'string') return failedResult(NAME, best, limitSeconds);
+    return syncResult(
+      NAME,
+      rows,
+      best,
       limitSeconds,
-      ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
-      peakRssBytes: best.report.peakRssBytes,
-      note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; DuckDB failed: ${limit.stderr.trim().slice(0, 200)}` : ''}`,
-      failed: limitSeconds === null,
-    };
+      shape,
+      () => `DuckDB failed: ${limit.stderr.trim().slice(0, 200)}`,
+    );
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

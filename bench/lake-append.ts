@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
 import { stageRows } from './lake-staging.js';
 import { bestTask } from './lake-worker-run.js';
-import { rowCount } from './pg-full-sync.js';
+import { failedResult, rowCount } from './measure.js';
 
 const NAME = 'lake-append';
 const RUNS = 2;
@@ -34,28 +34,10 @@ async function measure(): Promise<BenchmarkResult> {
     }));
     const shape = `${rows.toLocaleString('en-US')} rows × 6 cols in ${chunks.length} staged chunks; limit: DuckDB COPY read_csv → Parquet`;
     if (typeof sluice === 'string' || typeof limit === 'string') {
-      const note = typeof sluice === 'string' ? sluice : (limit as string);
-      return {
-        name: NAME,
-        sluiceSeconds: null,
-        limitSeconds: null,
-        ratio: null,
-        peakRssBytes: null,
-        note,
-        failed: true,
-      };
+      return failedResult(NAME, typeof sluice === 'string' ? sluice : (limit as string));
     }
     if (sluice.numbers.rows !== rows) {
-      const note = `appended ${sluice.numbers.rows} rows, expected ${rows}`;
-      return {
-        name: NAME,
-        sluiceSeconds: null,
-        limitSeconds: limit.seconds,
-        ratio: null,
-        peakRssBytes: null,
-        note,
-        failed: true,
-      };
+      return failedResult(NAME, `appended ${sluice.numbers.rows} rows, expected ${rows}`, limit.seconds);
     }
     const rate = Math.round(rows / sluice.seconds).toLocaleString('en-US');
     return {

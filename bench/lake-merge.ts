@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
 import { stageChanges, stageRows } from './lake-staging.js';
 import { bestTask, runLakeTask } from './lake-worker-run.js';
-import { rowCount } from './pg-full-sync.js';
+import { failedResult, rowCount } from './measure.js';
 
 const NAME = 'lake-merge';
 const RUNS = 2;
@@ -20,15 +20,6 @@ const RUNS = 2;
 async function measure(): Promise<BenchmarkResult> {
   const rows = rowCount();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-merge-'));
-  const failed = (note: string): BenchmarkResult => ({
-    name: NAME,
-    sluiceSeconds: null,
-    limitSeconds: null,
-    ratio: null,
-    peakRssBytes: null,
-    note,
-    failed: true,
-  });
   try {
     const chunks = await stageRows(path.join(workDir, 'stage'), 'orders', rows);
     const changes = await stageChanges(path.join(workDir, 'stage', 'changes.csv'), rows);
@@ -38,9 +29,9 @@ async function measure(): Promise<BenchmarkResult> {
       changes,
       workDir: path.join(workDir, `merge-${run}`),
     }));
-    if (typeof merge === 'string') return failed(merge);
+    if (typeof merge === 'string') return failedResult(NAME, merge);
     const limit = await runLakeTask({ kind: 'rewrite', lake: String(merge.numbers.lake), workDir });
-    if (typeof limit === 'string') return failed(limit);
+    if (typeof limit === 'string') return failedResult(NAME, limit);
     const {
       changes: changed,
       inserted,

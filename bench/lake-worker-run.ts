@@ -1,20 +1,19 @@
 /** Runs one lake benchmark task in a worker process (lake-worker.ts) and reads its result line. */
 import path from 'node:path';
-import { timeCommand } from './measure.js';
+import { NODE, tail, timeCommand } from './measure.js';
 import type { LakeTask, LakeTaskResult } from './lake-worker.js';
 
-const NODE = path.resolve('node_modules/.bin/node');
 const WORKER = path.resolve('bench/lake-worker.ts');
 
 /** The task's result, or a message saying why there is none. */
 export async function runLakeTask(task: LakeTask): Promise<LakeTaskResult | string> {
   const run = await timeCommand(NODE, ['--import', 'tsx', WORKER, JSON.stringify(task)]);
-  const tail = (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' / ').slice(0, 300);
-  if (run.code !== 0) return `${task.kind} worker exited ${run.code}: ${tail}`;
+  const output = tail(run.stderr || run.stdout);
+  if (run.code !== 0) return `${task.kind} worker exited ${run.code}: ${output}`;
   try {
     return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as LakeTaskResult;
   } catch {
-    return `${task.kind} worker printed no result: ${tail}`;
+    return `${task.kind} worker printed no result: ${output}`;
   }
 }
 

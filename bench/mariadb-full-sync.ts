@@ -9,10 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import type { SyncReport } from '../src/sync/sync-report.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
-import { bestOf, timeCommand, type TimedRun } from './measure.js';
-import { parseReport, rowCount } from './pg-full-sync.js';
+import {
+  NODE,
+  bestOf,
+  bestSync,
+  failedResult,
+  rowCount,
+  syncArgs,
+  syncResult,
+  timeCommand,
+  type TimedRun,
+} from './measure.js';
 
 const NAME = 'mariadb-full-sync';
 const SERVER = { host: '127.0.0.1', port: 3306, user: 'root' } as const;
@@ -20,8 +28,6 @@ const DATABASE = `sluice_bench_${process.pid}`;
 const RUNS = 2;
 /** Rows inserted per statement while building the table (one huge INSERT would need a huge undo log). */
 const BATCH = 1_000_000;
-const NODE = path.resolve('node_modules/.bin/node');
-const SLUICE = path.resolve('bin/sluice.js');
 
 /** The same six columns as pg-full-sync, in MySQL types (tinyint(1) is MySQL's BOOLEAN). */
 async function createTable(admin: mysql.Connection, rows: number): Promise<void> {
@@ -49,32 +55,8 @@ function limitRun(): Promise<TimedRun> {
 
 /** One Sluice run into a fresh lake, with its own control database so nothing touches the checkout. */
 function sluiceRun(workDir: string, run: number): Promise<TimedRun> {
-  const dir = path.join(workDir, `run-${run}`);
-  return timeCommand(NODE, [
-    SLUICE,
-    'sync',
-    '--from',
-    `mysql://${SERVER.user}@${SERVER.host}:${SERVER.port}/${DATABASE}`,
-    '--to',
-    `lake:${path.join(dir, 'lake')}`,
-    '--tables',
-    't',
-    '--control',
-    `sqlite:${path.join(dir, 'control.db')}`,
-    '--json',
-  ]);
-}
-
-function failed(note: string, limitSeconds: number | null = null): BenchmarkResult {
-  return {
-    name: NAME,
-    sluiceSeconds: null,
-    limitSeconds,
-    ratio: null,
-    peakRssBytes: null,
-    note,
-    failed: true,
-  };
+  const from = `mysql://${SERVER.user}@${SERVER.host}:${SERVER.port}/${DATABASE}`;
+  return timeCommand(NODE, syncArgs(from, ['--tables', 't'], workDir, run));
 }
 
 async function measure(): Promise<BenchmarkResult> {
@@ -83,7 +65,10 @@ async function measure(): Promise<BenchmarkResult> {
   try {
     admin = await mysql.createConnection({ ...SERVER, multipleStatements: false });
   } catch (error) {
-    return failed(`MariaDB is not reachable on ${SERVER.host}:${SERVER.port}: ${(error as Error).message}`);
+    return failedResult(
+      NAME,
+      `MariaDB is not reachable on ${SERVER.host}:${SERVER.port}: ${(error as Error).message}`,
+    );
   }
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-mariadb-'));
   try {
@@ -92,24 +77,16 @@ async function measure(): Promise<BenchmarkResult> {
     const limitSeconds = limit.code === 0 ? limit.seconds : null;
     const shape = `${rows.toLocaleString('en-US')} rows × 6 cols; limit: mariadb --quick -e 'SELECT * FROM t' > /dev/null`;
 
-    let best: { seconds: number; report: SyncReport } | undefined;
-    for (let run = 0; run < RUNS; run++) {
-      const timed = await sluiceRun(workDir, run);
-      const report = parseReport(timed, rows);
-      if (typeof report === 'string') return failed(report, limitSeconds);
-      if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
-    }
-    if (!best) throw new Error('no Sluice run');
-    const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
-    return {
-      name: NAME,
-      sluiceSeconds: best.seconds,
+    const best = await bestSync(RUNS, rows, (run) => sluiceRun(workDir, run));
+    if (typeof best === 'string') return failedResult(NAME, best, limitSeconds);
+    return syncResult(
+      NAME,
+      rows,
+      best,
       limitSeconds,
-      ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
-      peakRssBytes: best.report.peakRssBytes,
-      note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; mariadb failed: ${limit.stderr.trim().slice(0, 200)}` : ''}`,
-      failed: limitSeconds === null,
-    };
+      shape,
+      () => `mariadb failed: ${limit.stderr.trim().slice(0, 200)}`,
+    );
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``).catch(() => undefined);
     await admin.end().catch(() => undefined);

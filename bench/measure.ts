@@ -1,6 +1,49 @@
-/** Running a command and timing it, for benchmarks: wall time as seen by the caller. */
+/**
+ * The benchmarks' shared helpers: running a command and timing it (wall time as seen by the
+ * caller), the table size (`BENCH_ROWS`), timed `sluice sync` runs and their reports, and the
+ * result rows they make.
+ */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import type { SyncReport } from '../src/sync/sync-report.js';
+import type { BenchmarkResult } from './benchmark.js';
+
+/** The Node binary benchmarks run child processes with. */
+export const NODE = path.resolve('node_modules/.bin/node');
+/** The Sluice CLI. */
+export const SLUICE = path.resolve('bin/sluice.js');
+
+/** Rows of the benchmark tables: 10,000,000, or `BENCH_ROWS` for a quick check. */
+export function rowCount(): number {
+  const text = process.env.BENCH_ROWS;
+  const rows = text === undefined ? 10_000_000 : Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(rows) || rows < 1)
+    throw new Error(`BENCH_ROWS must be a positive integer, not ${text}`);
+  return rows;
+}
+
+/** The last three lines of a command's output, for notes. */
+export function tail(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ').slice(0, 300);
+}
+
+/** The row of a benchmark that could not produce its numbers. */
+export function failedResult(
+  name: string,
+  note: string,
+  limitSeconds: number | null = null,
+): BenchmarkResult {
+  return {
+    name,
+    sluiceSeconds: null,
+    limitSeconds,
+    ratio: null,
+    peakRssBytes: null,
+    note,
+    failed: true,
+  };
+}
 
 /** How a timed command ended. */
 export interface TimedRun {
@@ -60,4 +103,76 @@ export async function bestOf<T extends { seconds: number }>(
   }
   if (best === undefined) throw new Error('bestOf needs at least one run');
   return best;
+}
+
+/**
+ * The arguments of one `sluice sync --json` into a fresh lake under `workDir/run-<run>`, with its
+ * own control database so nothing touches the checkout; `selection` picks the tables.
+ */
+export function syncArgs(from: string, selection: readonly string[], workDir: string, run: number): string[] {
+  const dir = path.join(workDir, `run-${run}`);
+  return [
+    SLUICE,
+    'sync',
+    '--from',
+    from,
+    '--to',
+    `lake:${path.join(dir, 'lake')}`,
+    ...selection,
+    '--control',
+    `sqlite:${path.join(dir, 'control.db')}`,
+    '--json',
+  ];
+}
+
+/** Reads the run's SyncReport, or explains why the run does not count. */
+export function parseReport(run: TimedRun, rows: number): SyncReport | string {
+  if (run.code !== 0) return `sluice exited ${run.code}: ${tail(run.stderr || run.stdout)}`;
+  let report: SyncReport;
+  try {
+    report = JSON.parse(run.stdout) as SyncReport;
+  } catch {
+    return `sluice printed no JSON report: ${tail(run.stdout)}`;
+  }
+  if (report.status !== 'succeeded') return `sync ${report.status}: ${report.streams[0]?.error ?? ''}`;
+  if (report.rowsWritten !== rows) return `sync wrote ${report.rowsWritten} rows, expected ${rows}`;
+  return report;
+}
+
+/** The fastest of `runs` sync runs with its report, or why a run does not count (as soon as one fails). */
+export async function bestSync(
+  runs: number,
+  rows: number,
+  sync: (run: number) => Promise<TimedRun>,
+): Promise<{ seconds: number; report: SyncReport } | string> {
+  let best: { seconds: number; report: SyncReport } | undefined;
+  for (let run = 0; run < runs; run++) {
+    const timed = await sync(run);
+    const report = parseReport(timed, rows);
+    if (typeof report === 'string') return report;
+    if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
+  }
+  if (!best) throw new Error('no Sluice run');
+  return best;
+}
+
+/** A sync benchmark's row, Sluice's best run against the limit's (null seconds when the limit failed). */
+export function syncResult(
+  name: string,
+  rows: number,
+  best: { seconds: number; report: SyncReport },
+  limitSeconds: number | null,
+  shape: string,
+  limitFailure: () => string,
+): BenchmarkResult {
+  const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
+  return {
+    name,
+    sluiceSeconds: best.seconds,
+    limitSeconds,
+    ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
+    peakRssBytes: best.report.peakRssBytes,
+    note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; ${limitFailure()}` : ''}`,
+    failed: limitSeconds === null,
+  };
 }

@@ -10,27 +10,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { SyncReport } from '../src/sync/sync-report.js';
 import {
   startEmbeddedPostgres,
   type EmbeddedPostgresServer,
 } from '../examples/marketplace/embedded-server.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
-import { bestOf, timeCommand, type TimedRun } from './measure.js';
+import {
+  NODE,
+  bestOf,
+  bestSync,
+  failedResult,
+  rowCount,
+  syncArgs,
+  syncResult,
+  tail,
+  timeCommand,
+  type TimedRun,
+} from './measure.js';
 
 const NAME = 'pg-full-sync';
 const DATABASE = 'bench';
 const RUNS = 2;
-const NODE = path.resolve('node_modules/.bin/node');
-const SLUICE = path.resolve('bin/sluice.js');
-
-export function rowCount(): number {
-  const text = process.env.BENCH_ROWS;
-  const rows = text === undefined ? 10_000_000 : Number(text.replaceAll('_', ''));
-  if (!Number.isSafeInteger(rows) || rows < 1)
-    throw new Error(`BENCH_ROWS must be a positive integer, not ${text}`);
-  return rows;
-}
 
 /** Six columns of the common types, filled in one transaction (no WAL at wal_level=minimal). */
 export async function createTable(server: EmbeddedPostgresServer, rows: number): Promise<void> {
@@ -63,39 +63,8 @@ function limitRun(server: EmbeddedPostgresServer): Promise<TimedRun> {
 }
 
 /** One Sluice run into a fresh lake, with its own control database so nothing touches the checkout. */
-async function sluiceRun(server: EmbeddedPostgresServer, workDir: string, run: number): Promise<TimedRun> {
-  const dir = path.join(workDir, `run-${run}`);
-  return timeCommand(NODE, [
-    SLUICE,
-    'sync',
-    '--from',
-    server.url(DATABASE),
-    '--to',
-    `lake:${path.join(dir, 'lake')}`,
-    '--tables',
-    'public.t',
-    '--control',
-    `sqlite:${path.join(dir, 'control.db')}`,
-    '--json',
-  ]);
-}
-
-function tail(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' / ').slice(0, 300);
-}
-
-/** Reads the run's SyncReport, or explains why the run does not count. */
-export function parseReport(run: TimedRun, rows: number): SyncReport | string {
-  if (run.code !== 0) return `sluice exited ${run.code}: ${tail(run.stderr || run.stdout)}`;
-  let report: SyncReport;
-  try {
-    report = JSON.parse(run.stdout) as SyncReport;
-  } catch {
-    return `sluice printed no JSON report: ${tail(run.stdout)}`;
-  }
-  if (report.status !== 'succeeded') return `sync ${report.status}: ${report.streams[0]?.error ?? ''}`;
-  if (report.rowsWritten !== rows) return `sync wrote ${report.rowsWritten} rows, expected ${rows}`;
-  return report;
+function sluiceRun(server: EmbeddedPostgresServer, workDir: string, run: number): Promise<TimedRun> {
+  return timeCommand(NODE, syncArgs(server.url(DATABASE), ['--tables', 'public.t'], workDir, run));
 }
 
 async function measure(): Promise<BenchmarkResult> {
@@ -108,34 +77,9 @@ async function measure(): Promise<BenchmarkResult> {
     const limitSeconds = limit.code === 0 ? limit.seconds : null;
     const shape = `${rows.toLocaleString('en-US')} rows × 6 cols; limit: psql COPY … TO STDOUT > /dev/null`;
 
-    let best: { seconds: number; report: SyncReport } | undefined;
-    for (let run = 0; run < RUNS; run++) {
-      const timed = await sluiceRun(server, workDir, run);
-      const report = parseReport(timed, rows);
-      if (typeof report === 'string') {
-        return {
-          name: NAME,
-          sluiceSeconds: null,
-          limitSeconds,
-          ratio: null,
-          peakRssBytes: null,
-          note: report,
-          failed: true,
-        };
-      }
-      if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
-    }
-    if (!best) throw new Error('no Sluice run');
-    const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
-    return {
-      name: NAME,
-      sluiceSeconds: best.seconds,
-      limitSeconds,
-      ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
-      peakRssBytes: best.report.peakRssBytes,
-      note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; psql failed: ${tail(limit.stderr)}` : ''}`,
-      failed: limitSeconds === null,
-    };
+    const best = await bestSync(RUNS, rows, (run) => sluiceRun(server, workDir, run));
+    if (typeof best === 'string') return failedResult(NAME, best, limitSeconds);
+    return syncResult(NAME, rows, best, limitSeconds, shape, () => `psql failed: ${tail(limit.stderr)}`);
   } finally {
     await server.stop();
     rmSync(workDir, { recursive: true, force: true });

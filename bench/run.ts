@@ -8,6 +8,7 @@ import { csvSync } from './csv-sync.js';
 import { lakeAppend } from './lake-append.js';
 import { lakeMerge } from './lake-merge.js';
 import { mariadbFullSync } from './mariadb-full-sync.js';
+import { failedResult } from './measure.js';
 import { pgFullSync } from './pg-full-sync.js';
 import { verifyBench } from './verify.js';
 
@@ -68,15 +69,7 @@ async function main(args: string[]): Promise<number> {
       results.push(await benchmark.run());
     } catch (error) {
       const note = error instanceof Error ? error.message : String(error);
-      results.push({
-        name: benchmark.name,
-        sluiceSeconds: null,
-        limitSeconds: null,
-        ratio: null,
-        peakRssBytes: null,
-        note,
-        failed: true,
-      });
+      results.push(failedResult(benchmark.name, note));
     }
   }
   console.log(json ? JSON.stringify(results, null, 2) : formatTable(results));

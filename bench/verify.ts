@@ -16,22 +16,16 @@ import {
   type EmbeddedPostgresServer,
 } from '../examples/marketplace/embedded-server.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
-import { bestOf, timeCommand, type TimedRun } from './measure.js';
-import { createTable, rowCount } from './pg-full-sync.js';
+import { NODE, SLUICE, bestOf, rowCount, tail, timeCommand, type TimedRun } from './measure.js';
+import { createTable } from './pg-full-sync.js';
 
 const NAME = 'verify';
 const DATABASE = 'bench';
 const RUNS = 2;
 const CHANGED = 10;
-const NODE = path.resolve('node_modules/.bin/node');
-const SLUICE = path.resolve('bin/sluice.js');
 
 function sluice(args: string[]): Promise<TimedRun> {
   return timeCommand(NODE, [SLUICE, ...args]);
-}
-
-function tail(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' / ').slice(0, 300);
 }
 
 /** Reading both sides once: PostgreSQL's own COPY out, then DuckDB reading every lake column. */

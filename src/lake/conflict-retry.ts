@@ -2,9 +2,10 @@
  * Repeating a commit that lost the catalog's compare-and-swap. Only lost races are repeated
  * (any other error ends at once); each attempt starts from the table state the winner left.
  * Backoff is exponential with full jitter so that writers which collided do not collide again in
- * lockstep; the delays are short because a lost race means the table moved, not that it is down.
+ * lockstep (the loop is `core/retry.ts`); the delays are short because a lost race means the table moved, not that it is down.
  */
 import { SluiceError } from '../core/errors.js';
+import { retryWithBackoff } from '../core/retry.js';
 import { isCommitConflict } from './table-catalog.js';
 
 /** How hard to retry a commit. */
@@ -26,27 +27,20 @@ export async function retryOnConflict<T>(
   attempt: (n: number) => Promise<T>,
   options: ConflictRetryOptions = {},
 ): Promise<T> {
-  const attempts = Math.max(1, options.attempts ?? 10);
-  const base = options.baseDelayMs ?? 20;
-  const max = options.maxDelayMs ?? 2000;
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt(n);
-    } catch (error) {
-      if (!isCommitConflict(error)) throw error;
-      if (n >= attempts) {
-        throw new SluiceError(
-          'COMMIT_CONFLICT',
-          `gave up committing ${table}: other writers won ${n} times in a row`,
-          {
-            cause: error,
-            retryable: true,
-            hint: 'the table is committed to very often; run again, or reduce the number of concurrent writers',
-          },
-        );
-      }
-      const delay = Math.floor(Math.random() * Math.min(max, base * 2 ** (n - 1)));
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+  return retryWithBackoff(attempt, {
+    attempts: options.attempts ?? 10,
+    baseMs: options.baseDelayMs ?? 20,
+    maxMs: options.maxDelayMs ?? 2000,
+    shouldRetry: (error): error is unknown => isCommitConflict(error),
+    exhausted: (error, n) =>
+      new SluiceError(
+        'COMMIT_CONFLICT',
+        `gave up committing ${table}: other writers won ${n} times in a row`,
+        {
+          cause: error,
+          retryable: true,
+          hint: 'the table is committed to very often; run again, or reduce the number of concurrent writers',
+        },
+      ),
+  });
 }

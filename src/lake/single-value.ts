@@ -3,6 +3,7 @@
  * text DuckDB prints for a value. A text this file cannot read exactly yields null: bounds are
  * optional, so an unknown bound is left out rather than guessed.
  */
+import { daysFromCivil } from '../core/civil-days.js';
 
 /** Longest string or binary bound kept, as in Iceberg's default `truncate(16)` metrics mode. */
 export const BOUND_TRUNCATE_LENGTH = 16;
@@ -176,14 +177,4 @@ function clockMicros(hour: string, minute: string, second: string, fraction: str
 /** DuckDB prints year N BC as `N (BC)`; astronomically that is year 1 − N. */
 function astronomicalYear(year: string, bc: string | undefined): number {
   return bc ? 1 - Number(year) : Number(year);
-}
-
-/** Howard Hinnant's days_from_civil: exact for any proleptic Gregorian date. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
 }

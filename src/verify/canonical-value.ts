@@ -17,6 +17,7 @@
  * Anything else is a TYPE_UNSUPPORTED error rather than a guess.
  */
 import type { CanonicalColumn } from '../core/canonical-types.js';
+import { daysFromCivil } from '../core/civil-days.js';
 import { SluiceError } from '../core/errors.js';
 import { canonicalFloat32, canonicalFloat64 } from './float-text.js';
 
@@ -74,12 +75,7 @@ function epochDays(year: number, month: number, day: number): number | null {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1];
   if (monthDays === undefined || day < 1 || day > monthDays) return null;
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
+  return daysFromCivil(year, month, day);
 }
 
 /** Microseconds since midnight of `HH:MM[:SS[.ffffff]]` parts, or null when out of range. */

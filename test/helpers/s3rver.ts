@@ -60,11 +60,15 @@ export async function startS3rver(): Promise<S3rverHandle> {
     installFetch() {
       const original = globalThis.fetch;
       globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
-        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        // icebird passes locations as strings, keys exactly as written in the metadata (S3 keys are
+        // literal: a `%20` in a partition folder is three characters), so they are encoded here and
+        // never decoded; only a URL object (which percent-encodes its path) is decoded first.
+        const literal = typeof input === 'string';
+        const url = literal ? input : input instanceof URL ? input.href : input.url;
         const object =
           /^s3a?:\/\/([^/]+)\/(.*)$/.exec(url) ?? /^https:\/\/([^./]+)\.s3\.amazonaws\.com\/(.*)$/.exec(url);
-        // icebird passes keys as written in the metadata (not percent-encoded): encode them here.
-        return object ? original(httpUrl(object[1]!, decodeURI(object[2]!)), init) : original(input, init);
+        if (!object) return original(input, init);
+        return original(httpUrl(object[1]!, literal ? object[2]! : decodeURI(object[2]!)), init);
       };
       return () => {
         globalThis.fetch = original;
