@@ -69,6 +69,8 @@ export interface StagedChunk {
   rows: number;
   /** Size of the file in bytes. */
   bytes: number;
+  /** sha256 of the file's bytes (hex) when the connector computed it while staging; else the run hashes the file. */
+  sha256?: string;
   /** Source position reached at the end of this chunk, or null for a full read. */
   position: SourcePosition | null;
   /**

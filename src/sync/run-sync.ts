@@ -225,8 +225,9 @@ async function syncStream(
     let position: SourcePosition | null = from;
     for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
       if (chunk.quarantine) await quarantine.write(chunk.quarantine);
-      // Hashed before write(): the destination may delete the staged file once it has loaded it.
-      const contentSha256 = await fileSha256(chunk.path);
+      // Hashed before write() when the connector did not hash it while staging: the destination
+      // may delete the staged file once it has loaded it.
+      const contentSha256 = chunk.sha256 ?? (await fileSha256(chunk.path));
       await writer.write(chunk);
       await recorder.recordChunk(runId, {
         stream: name,

@@ -1,0 +1,45 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StageChunkWriter } from '../../src/connectors/stage-chunk-writer.js';
+import { fileSha256 } from '../../src/sync/file-sha256.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-chunk-writer-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('StageChunkWriter', () => {
+  it('writes every byte in order across gathered writes, with exact counts and the file’s own sha256', async () => {
+    const writer = new StageChunkWriter(dir);
+    const rows: Buffer[] = [];
+    // Enough small writes to cross the 1 MiB gather size several times, as a COPY stream does.
+    for (let i = 0; i < 60_000; i++) rows.push(Buffer.from(`${i},"row ${i}, with ""quotes"""\n`));
+    for (const row of rows) await writer.write(row, 1);
+    const first = await writer.finish({ at: 1 });
+    await writer.write(Buffer.from('last,"x"\n'), 1);
+    const second = await writer.finish();
+
+    const expected = Buffer.concat(rows);
+    expect(first).toMatchObject({ index: 0, rows: 60_000, bytes: expected.length, position: { at: 1 } });
+    expect(await readFile(first!.path)).toEqual(expected);
+    expect(first!.sha256).toBe(await fileSha256(first!.path));
+    expect(second).toMatchObject({ index: 1, rows: 1, bytes: 9 });
+    expect(second!.sha256).toBe(await fileSha256(second!.path));
+    expect(second!.sha256).not.toBe(first!.sha256);
+  });
+
+  it('abort removes the unfinished chunk and the next chunk starts a fresh hash', async () => {
+    const writer = new StageChunkWriter(dir, 'aborted-');
+    await writer.write(Buffer.from('1,a\n'), 1);
+    await writer.abort();
+    await writer.write(Buffer.from('2,b\n'), 1);
+    const chunk = await writer.finish();
+    expect(await readFile(chunk!.path, 'utf8')).toBe('2,b\n');
+    expect(chunk!.sha256).toBe(await fileSha256(chunk!.path));
+  });
+});
