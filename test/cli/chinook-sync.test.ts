@@ -16,7 +16,7 @@ import { CHINOOK_SQLITE, CHINOOK_TABLES, chinookSqliteName, loadChinook } from '
 import { diffAgainstLake, expectIdentical } from '../helpers/lake-content.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, syncAllToLake } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 let dir: string;
@@ -29,23 +29,7 @@ afterAll(async () => {
 
 /** Syncs with the CLI and checks `sluice tables --json` against the expected counts. */
 async function syncAndList(from: string, lake: string, expected: Record<string, number>): Promise<void> {
-  const sync = await runCli([
-    'sync',
-    '--from',
-    from,
-    '--to',
-    `lake:${lake}`,
-    '--all',
-    '--json',
-    '--control',
-    `sqlite:${dir}/control.db`,
-  ]);
-  expect(sync.stderr).toBe('');
-  expect(sync.code).toBe(0);
-  const report = JSON.parse(sync.stdout) as {
-    status: string;
-    streams: { stream: string; rowsWritten: number }[];
-  };
+  const report = await syncAllToLake(from, lake, `sqlite:${dir}/control.db`);
   expect(report.status).toBe('succeeded');
   expect(report.streams).toHaveLength(11);
 

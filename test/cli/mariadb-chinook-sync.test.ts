@@ -17,7 +17,7 @@ import { diffAgainstLake } from '../helpers/lake-content.js';
 import { createTestMariaDb } from '../helpers/mariadb.js';
 import type { TestMariaDb } from '../helpers/mariadb.js';
 import { mariadbRowHashes } from '../helpers/mariadb-row-hashes.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, syncAllToLake } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 const up = await serviceAvailable('MariaDB', 3306);
@@ -58,20 +58,11 @@ describe.skipIf(!up)('Chinook from MariaDB into the lake', () => {
   });
 
   it('syncs all 11 tables through the CLI with the source counts', async () => {
-    const sync = await runCli([
-      'sync',
-      '--from',
+    const report = await syncAllToLake(
       `mariadb://root@127.0.0.1:3306/${db.name}`,
-      '--to',
-      `lake:${lake}`,
-      '--all',
-      '--json',
-      '--control',
+      lake,
       `sqlite:${dir}/control.db`,
-    ]);
-    expect(sync.stderr).toBe('');
-    expect(sync.code).toBe(0);
-    const report = JSON.parse(sync.stdout) as { status: string; streams: unknown[] };
+    );
     expect(report.status).toBe('succeeded');
     expect(report.streams).toHaveLength(11);
 

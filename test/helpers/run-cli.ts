@@ -33,3 +33,33 @@ export function runCli(
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** What `sluice sync --json` prints. */
+export interface CliSyncReport {
+  /** Run outcome. */
+  status: string;
+  /** Per-table results. */
+  streams: { stream: string; rowsWritten: number }[];
+}
+
+/**
+ * `sluice sync --from <from> --to lake:<lake> --all --json` with its own control database; fails
+ * the test unless it exits 0 with nothing on stderr, and returns the parsed report.
+ */
+export async function syncAllToLake(from: string, lake: string, control: string): Promise<CliSyncReport> {
+  const result = await runCli([
+    'sync',
+    '--from',
+    from,
+    '--to',
+    `lake:${lake}`,
+    '--all',
+    '--json',
+    '--control',
+    control,
+  ]);
+  if (result.code !== 0 || result.stderr !== '') {
+    throw new Error(`sluice sync exited ${result.code}:\n${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as CliSyncReport;
+}

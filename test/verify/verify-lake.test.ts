@@ -12,7 +12,7 @@ import { nodeSqlite } from '../../src/core/node-sqlite.js';
 import { verifyEndpoints } from '../../src/verify/verify-tables.js';
 import { CHINOOK_SQLITE } from '../helpers/chinook.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, syncAllToLake } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { PLANTED, createItems } from './verify-fixture.js';
 
@@ -28,19 +28,7 @@ afterAll(() => {
 });
 
 async function sync(from: string, lake: string): Promise<void> {
-  const result = await runCli([
-    'sync',
-    '--from',
-    from,
-    '--to',
-    `lake:${lake}`,
-    '--all',
-    '--json',
-    '--control',
-    `sqlite:${dir}/control.db`,
-  ]);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
+  await syncAllToLake(from, lake, `sqlite:${dir}/control.db`);
 }
 
 interface JsonReport {
