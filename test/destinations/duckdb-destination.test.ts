@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBFileDestination, duckdbFileOf } from '../../src/destinations/duckdb/duckdb-destination.js';
 import { openDuckDB } from '../../src/engine/duckdb.js';
-import { ALL_TYPES, rowsBetween, stageChunk } from '../lake/lake-fixtures.js';
+import { ALL_TYPES, ALL_TYPES_DUCKDB_TYPES, rowsBetween, stageChunk } from '../lake/lake-fixtures.js';
 import {
   duckdbComparableSelect,
   expectedDuckdbRow,
@@ -76,24 +76,7 @@ describe('DuckDB destination: values and types', () => {
       const types = await db.query(
         "SELECT data_type FROM duckdb_columns() WHERE table_name = 'all types' ORDER BY column_index",
       );
-      expect(types.rows.map((row) => row[0])).toEqual([
-        'BIGINT',
-        'BOOLEAN',
-        'INTEGER',
-        'BIGINT',
-        'FLOAT',
-        'DOUBLE',
-        'DECIMAL(10,2)',
-        'DECIMAL(38,9)',
-        'VARCHAR',
-        'BLOB',
-        'DATE',
-        'TIME',
-        'TIMESTAMP',
-        'TIMESTAMP WITH TIME ZONE',
-        'VARCHAR',
-        'VARCHAR',
-      ]);
+      expect(types.rows.map((row) => row[0])).toEqual(ALL_TYPES_DUCKDB_TYPES);
       const key = await db.query(
         "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'all types' AND constraint_type = 'PRIMARY KEY'",
       );

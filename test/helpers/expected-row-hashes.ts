@@ -10,7 +10,7 @@ import type { RowHash } from '../../src/verify/row-diff.js';
 import { rowHashHex } from '../../src/verify/sqlite-row-hash.js';
 
 /** A canonical text value in one of the JavaScript forms `canonical-value.ts` understands. */
-function jsValue(type: CanonicalType, text: string | null): JsValue {
+export function jsValueOfCanonicalText(type: CanonicalType, text: string | null): JsValue {
   if (text === null) return null;
   switch (type.kind) {
     case 'boolean':
@@ -37,7 +37,7 @@ export function expectedRowHashes(
   const keyIndexes = key.map((name) => columns.findIndex((column) => column.name === name));
   const keyColumns = keyIndexes.map((index) => columns[index]!);
   return rows.map((row) => {
-    const values = row.map((text, i) => jsValue(columns[i]!.type, text));
+    const values = row.map((text, i) => jsValueOfCanonicalText(columns[i]!.type, text));
     return {
       key: canonicalRowText(
         keyColumns,

@@ -15,7 +15,7 @@ import { isSluiceError } from '../../src/core/errors.js';
 import type { DestinationStream } from '../../src/destinations/destination.js';
 import { readManifest, readManifestList } from '../../src/lake/manifest-io.js';
 import { currentSnapshot } from '../../src/lake/table-metadata.js';
-import { ALL_TYPES, rowsBetween, stageChunk } from './lake-fixtures.js';
+import { ALL_TYPES, ALL_TYPES_DUCKDB_TYPES, rowsBetween, stageChunk } from './lake-fixtures.js';
 import {
   duckdbComparableSelect,
   expectedDuckdbRow,
@@ -236,24 +236,7 @@ describe.each(LAKE_STORAGES)('on %s', (storage) => {
       const types = await lake.query(
         "SELECT data_type FROM information_schema.columns WHERE table_name = 'empty' ORDER BY ordinal_position",
       );
-      expect(types.rows.map((row) => row[0])).toEqual([
-        'BIGINT',
-        'BOOLEAN',
-        'INTEGER',
-        'BIGINT',
-        'FLOAT',
-        'DOUBLE',
-        'DECIMAL(10,2)',
-        'DECIMAL(38,9)',
-        'VARCHAR',
-        'BLOB',
-        'DATE',
-        'TIME',
-        'TIMESTAMP',
-        'TIMESTAMP WITH TIME ZONE',
-        'VARCHAR',
-        'VARCHAR',
-      ]);
+      expect(types.rows.map((row) => row[0])).toEqual(ALL_TYPES_DUCKDB_TYPES);
       const listed = (await lake.catalog().listTables()).find((table) => table.name === 'empty');
       expect(listed).toMatchObject({ totalRecords: 0, dataFiles: 0 });
     });

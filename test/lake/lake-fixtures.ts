@@ -11,7 +11,8 @@ import type { CanonicalColumn, CanonicalType } from '../../src/core/canonical-ty
 import { encodeStageRow } from '../../src/core/stage-csv.js';
 import type { StagedChunk } from '../../src/core/stream.js';
 
-const column = (name: string, type: CanonicalType): CanonicalColumn => ({
+/** A nullable column whose source type is its canonical kind. */
+export const column = (name: string, type: CanonicalType): CanonicalColumn => ({
   name,
   type,
   nullable: true,
@@ -36,6 +37,29 @@ export const ALL_TYPES: CanonicalColumn[] = [
   column('tstz', { kind: 'timestamptz' }),
   column('uid', { kind: 'uuid' }),
   column('doc', { kind: 'json' }),
+];
+
+/**
+ * The DuckDB type each ALL_TYPES column must read back as, written out (not derived from the
+ * code under test) so a wrong type mapping fails the tests that use it.
+ */
+export const ALL_TYPES_DUCKDB_TYPES: readonly string[] = [
+  'BIGINT',
+  'BOOLEAN',
+  'INTEGER',
+  'BIGINT',
+  'FLOAT',
+  'DOUBLE',
+  'DECIMAL(10,2)',
+  'DECIMAL(38,9)',
+  'VARCHAR',
+  'BLOB',
+  'DATE',
+  'TIME',
+  'TIMESTAMP',
+  'TIMESTAMP WITH TIME ZONE',
+  'VARCHAR',
+  'VARCHAR',
 ];
 
 type Row = (string | null)[];

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { icebergRead } from 'icebird';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanonicalColumn, CanonicalType } from '../../src/core/canonical-types.js';
+import type { CanonicalColumn } from '../../src/core/canonical-types.js';
 import { isSluiceError } from '../../src/core/errors.js';
 import type { DestinationStream } from '../../src/destinations/destination.js';
 import { LakeDestination } from '../../src/destinations/lake/lake-destination.js';
@@ -20,6 +20,7 @@ import { LocalStorage } from '../../src/storage/local-storage.js';
 import { installFileUrlFetch } from './file-url-fetch.js';
 import type { StagedRows } from './stream-writes.js';
 import { writeStream } from './stream-writes.js';
+import { column as col } from './lake-fixtures.js';
 
 let root: string;
 let destination: LakeDestination;
@@ -36,12 +37,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const col = (name: string, type: CanonicalType): CanonicalColumn => ({
-  name,
-  type,
-  nullable: true,
-  sourceType: type.kind,
-});
 const V1 = [
   col('id', { kind: 'int64' }),
   col('qty', { kind: 'int32' }),

@@ -21,6 +21,7 @@ import { diffRowHashes } from '../../src/verify/row-diff.js';
 import { fingerprintSql, type TableFingerprint, type TableRef } from '../../src/verify/row-hash.js';
 import { sqliteFingerprint, sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { jsValueOfCanonicalText } from '../helpers/expected-row-hashes.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { ALL_TYPES_COLUMNS, ALL_TYPES_DDL, ALL_TYPES_ROWS } from './all-types-fixture.js';
 import { copyToDuckdb } from './copy-to-duckdb.js';
@@ -207,24 +208,7 @@ async function sqliteCopy(client: pg.Client, file: string): Promise<DatabaseSync
   const insert = db.prepare(`INSERT INTO all_types VALUES (${ALL_TYPES_COLUMNS.map(() => '?').join(', ')})`);
   for (const row of rows) {
     insert.run(
-      ...ALL_TYPES_COLUMNS.map((column) => {
-        const text = row[column.name] ?? null;
-        if (text === null) return null;
-        switch (column.type.kind) {
-          case 'boolean':
-            return text === 't' ? 1n : 0n;
-          case 'int32':
-          case 'int64':
-            return BigInt(text);
-          case 'float32':
-          case 'float64':
-            return Number(text);
-          case 'binary':
-            return Buffer.from(text.slice(2), 'hex');
-          default:
-            return text;
-        }
-      }),
+      ...ALL_TYPES_COLUMNS.map((column) => jsValueOfCanonicalText(column.type, row[column.name] ?? null)),
     );
   }
   return db;

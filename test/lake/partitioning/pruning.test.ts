@@ -9,7 +9,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanonicalColumn, CanonicalType } from '../../../src/core/canonical-types.js';
 import { isSluiceError } from '../../../src/core/errors.js';
 import { parsePartitionBy } from '../../../src/core/partition-fields.js';
 import { LakeDestination } from '../../../src/destinations/lake/lake-destination.js';
@@ -22,6 +21,7 @@ import { attachLake, queryLake } from '../../../src/lake/lake-query.js';
 import { parseScanFilter, scanFilterSql } from '../../../src/lake/partitioning/scan-filter.js';
 import { parseTableFilter } from '../../../src/lake/table-filters.js';
 import { writeStream } from '../stream-writes.js';
+import { column as col } from '../lake-fixtures.js';
 
 let root: string;
 let destination: LakeDestination;
@@ -38,12 +38,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const col = (name: string, type: CanonicalType): CanonicalColumn => ({
-  name,
-  type,
-  nullable: true,
-  sourceType: type.kind,
-});
 const COLUMNS = [
   col('id', { kind: 'int64' }),
   col('placed_at', { kind: 'timestamptz' }),
