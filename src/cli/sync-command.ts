@@ -44,11 +44,11 @@ export function registerSync(program: Command): void {
     .option('--all', 'every table of the source (schema)')
     .option(
       '--mode <mode>',
-      'full | incremental | cdc (incremental: postgres:// and sqlite: by --cursor; file: and s3://, new and changed files)',
+      'full | incremental | cdc (incremental: postgres://, mysql:// and sqlite: by --cursor; file: and s3://, new and changed files)',
     )
     .option(
       '--cursor <column>',
-      'cursor column for incremental mode (postgres:// and sqlite: sources; timestamp, date, integer or decimal; rows are merged by key)',
+      'cursor column for incremental mode (postgres://, mysql:// and sqlite: sources; timestamp, date, integer or decimal; rows are merged by key)',
     )
     .option(
       '--soft-delete-column <column>',

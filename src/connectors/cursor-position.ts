@@ -34,6 +34,21 @@ export interface CursorPosition {
   cursor: string;
 }
 
+/** What the read of a cursor window needs: its filter, its extra op column, and the position it reaches. */
+export interface CursorWindow {
+  /** SQL condition selecting the rows to read, or null for every row. */
+  where: string | null;
+  /** SELECT expression staging `d` for soft-deleted rows and `u` for the others; null without a soft-delete column. */
+  operation: string | null;
+  /** The position to commit once every chunk is loaded. */
+  position: SourcePosition | null;
+}
+
+/** The rows of a window starting at `literal` (SQL, already quoted), NULL cursors included; null for every row. */
+export function cursorWhere(column: string, literal: string | null): string | null {
+  return literal === null ? null : `${column} >= ${literal} OR ${column} IS NULL`;
+}
+
 /** Canonical kinds a cursor may have: totally ordered, compared exactly by the source engine. */
 export const CURSOR_KINDS: readonly CanonicalKind[] = [
   'int32',

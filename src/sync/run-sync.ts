@@ -148,7 +148,7 @@ function assertSupported(
     throw new SluiceError('NOT_SUPPORTED', `--mode ${mode} is not yet supported by this source`, {
       hint:
         mode === 'incremental'
-          ? 'incremental reads work from postgres:// and sqlite: (by a cursor column) and from file: and s3:// sources (new and changed files); use --mode full here'
+          ? 'incremental reads work from postgres://, mysql://, mariadb:// and sqlite: (by a cursor column) and from file: and s3:// sources (new and changed files); use --mode full here'
           : 'change data capture arrives with the CDC issue; use --mode full today',
     });
   }

@@ -10,7 +10,8 @@ import { SluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
 import { interleaveChunks } from '../interleave-chunks.js';
-import { assertFullRead } from '../read-modes.js';
+import { cursorColumnOf, withFinalPosition } from '../cursor-position.js';
+import { assertFullOrCursorRead } from '../read-modes.js';
 import { StageChunkWriter } from '../stage-chunk-writer.js';
 import { mysqlConfigSchema } from './mysql-config.js';
 import type { MysqlConfig } from './mysql-config.js';
@@ -24,6 +25,7 @@ import {
 import type { MysqlEndpoint } from './mysql-connection.js';
 import { discoverMysql } from './mysql-discover.js';
 import { connectError, queryError } from './mysql-errors.js';
+import { incrementalSelect, mysqlIncrementalWindow, readMysqlHorizon } from './mysql-incremental.js';
 import { splitColumn, startRangeReads } from './mysql-key-ranges.js';
 import type { RangeRead } from './mysql-key-ranges.js';
 import { mysqlSelectStatement, stageMysqlSelect } from './mysql-reader.js';
@@ -31,7 +33,7 @@ import { mysqlSelectStatement, stageMysqlSelect } from './mysql-reader.js';
 export const mysqlConnectorDefinition: ConnectorDefinition<MysqlConfig> = {
   type: 'mysql',
   configSchema: mysqlConfigSchema,
-  capabilities: { incremental: false, cdc: false, parallelChunks: true },
+  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: true },
   create: (config) => new MysqlConnector(config),
 };
 
@@ -40,6 +42,8 @@ export class MysqlConnector implements Connector {
   readonly type = 'mysql';
   /** The database discover() lists; becomes the lake namespace. */
   readonly namespace: string;
+  /** What the source supports (incremental reads by a cursor column, key-range chunks). */
+  readonly capabilities = mysqlConnectorDefinition.capabilities;
   private readonly endpoint: MysqlEndpoint;
   private readonly connections = new Set<Connection>();
   private closed = false;
@@ -72,8 +76,12 @@ export class MysqlConnector implements Connector {
     }
   }
 
-  async *read(plan: StreamPlan, _from: SourcePosition | null): AsyncGenerator<StagedChunk> {
-    assertFullRead(plan, 'MySQL');
+  async *read(plan: StreamPlan, from: SourcePosition | null): AsyncGenerator<StagedChunk> {
+    assertFullOrCursorRead(plan, 'MySQL');
+    if (plan.mode === 'incremental') {
+      yield* this.readIncrementally(plan, from);
+      return;
+    }
     const column = splitColumn(plan, this.config);
     const ranges = column ? await this.startRanges(plan, column) : null;
     if (ranges) {
@@ -96,18 +104,56 @@ export class MysqlConnector implements Connector {
     await Promise.all([...this.connections].map((connection) => this.release(connection, false)));
   }
 
+  /** Reads one range (or the whole table) on its connection. */
+  private readRange(plan: StreamPlan, range: RangeRead, prefix: string): AsyncGenerator<StagedChunk> {
+    return this.readSelect(plan, range.connection, mysqlSelectStatement(plan, range.condition), prefix);
+  }
+
   /**
-   * Reads one range (or the whole table) on its connection. Ending the session ends the read-only
+   * A cursor read (`mysql-incremental.ts`) on one connection: the horizon before the snapshot,
+   * then the position and the rows in it; the last chunk carries the position.
+   */
+  private async *readIncrementally(
+    plan: StreamPlan,
+    from: SourcePosition | null,
+  ): AsyncGenerator<StagedChunk> {
+    const cursor = cursorColumnOf(plan);
+    const connection = await this.connect();
+    let window;
+    try {
+      const horizon = await readMysqlHorizon(connection, plan, cursor);
+      try {
+        await beginSnapshot(connection);
+      } catch (error) {
+        throw queryError(error, 'opening a snapshot', null, 'START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      }
+      window = await mysqlIncrementalWindow(connection, plan, from, horizon);
+    } catch (error) {
+      await this.release(connection, false);
+      throw error;
+    }
+    const { readPlan, sql } = incrementalSelect(plan, window);
+    const operations = window.operation !== null;
+    const chunks = withFinalPosition(this.readSelect(readPlan, connection, sql, ''), from, window.position);
+    for await (const chunk of chunks) yield operations ? { ...chunk, operations } : chunk;
+  }
+
+  /**
+   * Streams one SELECT on its connection, then releases it. Ending the session ends the read-only
    * snapshot: once the last row has arrived nothing can fail the read any more.
    */
-  private async *readRange(plan: StreamPlan, range: RangeRead, prefix: string): AsyncGenerator<StagedChunk> {
+  private async *readSelect(
+    plan: StreamPlan,
+    connection: Connection,
+    sql: string,
+    prefix: string,
+  ): AsyncGenerator<StagedChunk> {
     let ok = false;
     try {
-      const sql = mysqlSelectStatement(plan, range.condition);
-      yield* stageMysqlSelect(range.connection, plan, sql, new StageChunkWriter(plan.stageDir, prefix));
+      yield* stageMysqlSelect(connection, plan, sql, new StageChunkWriter(plan.stageDir, prefix));
       ok = true;
     } finally {
-      await this.release(range.connection, ok);
+      await this.release(connection, ok);
     }
   }
 

@@ -38,9 +38,11 @@ import {
   CLOCK_KINDS,
   cursorColumnOf,
   cursorStart,
+  cursorWhere,
   deleteMarkerSql,
   nextPosition,
 } from '../cursor-position.js';
+import type { CursorWindow } from '../cursor-position.js';
 import { quoteIdent } from './postgres-types.js';
 
 /** How far below a transaction's start time its cursor values may lie and still be read. */
@@ -70,14 +72,7 @@ interface HorizonRow {
 }
 
 /** What the COPY of an incremental read needs: its filter, its extra op column, and the position it reaches. */
-export interface IncrementalWindow {
-  /** SQL condition selecting the rows to read, or null for every row. */
-  where: string | null;
-  /** SELECT expression staging `d` for soft-deleted rows and `u` for the others; null without a soft-delete column. */
-  operation: string | null;
-  /** The position to commit once every chunk is loaded. */
-  position: SourcePosition | null;
-}
+export type IncrementalWindow = CursorWindow;
 
 /** The horizon in the cursor's own type, as a SQL literal; null for cursors not bound by a clock. Call before BEGIN. */
 export async function readHorizon(
@@ -115,10 +110,10 @@ export async function incrementalWindow(
   const cursor = cursorColumnOf(plan);
   const column = quoteIdent(cursor.name);
   const start = cursorStart(plan, from);
-  const where =
-    start === null
-      ? null
-      : `${column} >= ${client.escapeLiteral(start)}::${cursor.sourceType} OR ${column} IS NULL`;
+  const where = cursorWhere(
+    column,
+    start === null ? null : `${client.escapeLiteral(start)}::${cursor.sourceType}`,
+  );
   const table = `${quoteIdent(plan.schema.namespace)}.${quoteIdent(plan.schema.name)}`;
   const reached = horizon === null ? `max(${column})` : `least(max(${column}), ${horizon})`;
   const { rows } = await client.query<{ reached: string | null }>(

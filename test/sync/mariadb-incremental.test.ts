@@ -1,0 +1,124 @@
+/**
+ * Cursor-based incremental syncs from MariaDB into the lake: the first run reads every row, later
+ * runs only rows at or above the committed position (merged by key); NULL cursors are read on
+ * every run; a soft-delete column deletes rows in the lake; a user without PROCESS cannot see
+ * the open transactions and fails with a GRANT hint. Every check compares content row by row.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeCatalog } from '../../src/lake/lake-catalog.js';
+import { runSync } from '../../src/sync/run-sync.js';
+import type { SyncRequest } from '../../src/sync/sync-report.js';
+import { diffMariadbTable } from '../helpers/mariadb-lake-diff.js';
+import type { TestMariaDb } from '../helpers/mariadb.js';
+import { MACHINE_MARIADB, createTestMariaDb, createTestMariaDbUser } from '../helpers/mariadb.js';
+import { IDENTICAL } from '../helpers/postgres-lake-diff.js';
+import { serviceAvailable } from '../helpers/services.js';
+
+const mariadbUp = await serviceAvailable('MariaDB', 3306);
+
+describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column', () => {
+  let db: TestMariaDb;
+  let dir: string;
+  let lake: string;
+  beforeAll(async () => {
+    db = await createTestMariaDb('incremental');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-mariadb-incr-'));
+    lake = path.join(dir, 'lake');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const sync = (table: string, extra: Partial<SyncRequest> = {}) =>
+    runSync({
+      from: db.url,
+      to: `lake:${lake}`,
+      tables: [table],
+      mode: 'incremental',
+      cursor: 'updated_at',
+      retry: { attempts: 1 },
+      ...extra,
+    });
+
+  const position = async (table: string) => {
+    const catalog = LakeCatalog.open(lake);
+    try {
+      return await catalog.lastPosition({ namespace: db.name, name: table });
+    } finally {
+      await catalog.close();
+    }
+  };
+
+  it('reads every row first, then the rows at or above the position, merged by key', async () => {
+    await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamp(3) NULL, note text);
+      INSERT INTO orders SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, CONCAT('v1 ', seq) FROM seq_1_to_50;
+      UPDATE orders SET updated_at = '2024-01-01 00:50:00.250' WHERE id = 50;
+      INSERT INTO orders VALUES (51, NULL, 'no cursor')`);
+    const first = await sync('orders');
+    expect(first.status, JSON.stringify(first)).toBe('succeeded');
+    expect(first.rowsRead).toBe(51);
+    // The server's clock is far past 2024, so the position is the maximum read, in canonical text.
+    expect(await position('orders')).toEqual({
+      cursorColumn: 'updated_at',
+      cursor: '2024-01-01 00:50:00.25+00',
+    });
+
+    await db.sql(`UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00' WHERE id IN (3, 7);
+      INSERT INTO orders VALUES (52, '2024-02-01 00:00:00', 'new');
+      UPDATE orders SET note = 'same boundary' WHERE id = 50`);
+    const second = await sync('orders');
+    expect(second.status, JSON.stringify(second)).toBe('succeeded');
+    // 3, 7, 52, the boundary row 50 (>=), and the NULL-cursor row 51 (read on every run).
+    expect(second.rowsRead).toBe(5);
+    expect(await diffMariadbTable(db, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
+
+    const idle = await sync('orders');
+    expect(idle.rowsRead).toBe(4); // the boundary rows 3, 7, 52, and 51
+    expect(await diffMariadbTable(db, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
+  });
+
+  it('follows an integer cursor to its maximum (no clock horizon)', async () => {
+    await db.sql(`CREATE TABLE ledger (id int PRIMARY KEY, updated_at bigint NOT NULL, amount decimal(12,2));
+      INSERT INTO ledger SELECT seq, seq * 10, seq / 4 FROM seq_1_to_30`);
+    expect((await sync('ledger')).rowsRead).toBe(30);
+    expect(await position('ledger')).toEqual({ cursorColumn: 'updated_at', cursor: '300' });
+    await db.sql(
+      `INSERT INTO ledger VALUES (31, 310, 1.25); UPDATE ledger SET amount = 99, updated_at = 320 WHERE id = 2`,
+    );
+    expect((await sync('ledger')).rowsRead).toBe(3); // 30 (boundary), 31, 2
+    expect(await diffMariadbTable(db, lake, 'ledger')).toMatchObject({ ...IDENTICAL, lakeRows: 31 });
+  });
+
+  it('deletes rows a soft-delete column marks, and keeps reading past them', async () => {
+    await db.sql(`CREATE TABLE accounts (id int PRIMARY KEY, updated_at datetime NOT NULL, deleted_at datetime NULL, name text);
+      INSERT INTO accounts SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq HOUR, NULL, CONCAT('a', seq) FROM seq_1_to_20;
+      CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`);
+    const options = { softDeleteColumn: 'deleted_at' };
+    expect((await sync('accounts', options)).status).toBe('succeeded');
+    await db.sql(`UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
+      UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`);
+    const report = await sync('accounts', options);
+    expect(report.status, JSON.stringify(report)).toBe('succeeded');
+    expect(await diffMariadbTable(db, lake, 'accounts', 'accounts_live')).toMatchObject({
+      ...IDENTICAL,
+      lakeRows: 18,
+    });
+  });
+
+  it('fails with a GRANT PROCESS hint when it cannot see the open transactions', async () => {
+    await db.sql(`CREATE TABLE hidden (id int PRIMARY KEY, updated_at datetime(6))`);
+    const user = await createTestMariaDbUser('incr', 'secret-pw', [`SELECT ON \`${db.name}\`.*`]);
+    try {
+      const from = `mysql://${user.name}:secret-pw@${MACHINE_MARIADB.host}:${MACHINE_MARIADB.port}/${db.name}`;
+      const report = await sync('hidden', { from });
+      expect(report.status).toBe('failed');
+      expect(report.streams[0]?.error).toContain('GRANT PROCESS');
+    } finally {
+      await user.drop();
+    }
+  });
+});
