@@ -21,7 +21,10 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('compare tables between two endpoints row by row; exit 0 identical, 1 different')
-    .option('--from <endpoint>', 'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path> | lake:<dir>')
+    .option(
+      '--from <endpoint>',
+      'postgres://user:pass@host:port/db[?schema=s] | mysql://… (mariadb://…) | sqlite:<path> | lake:<dir> | duckdb:<file> | file:<glob> (s3://bucket/<glob>)',
+    )
     .option('--to <endpoint>', 'the same forms as --from')
     .option(
       '--tables <list>',
@@ -43,10 +46,14 @@ export function registerVerify(program: Command): void {
 Counts and content hashes are compared per key range; only ranges that differ are split again,
 down to the rows. Values are compared in one canonical form across engines (timestamps as UTC
 microseconds, decimals by value at their scale, floats by exact binary value, NULL ≠ '').
+MySQL/MariaDB and file endpoints are read the way \`sluice sync\` reads them (the same type
+mapping and file typing) into a local DuckDB and hashed there.
 
 Examples:
   sluice verify --from postgres://app@localhost/shop --to lake:./lake
-  sluice verify --from sqlite:Chinook.sqlite --to lake:./lake --tables Track,Album --json`,
+  sluice verify --from sqlite:Chinook.sqlite --to lake:./lake --tables Track,Album --json
+  sluice verify --from mariadb://root@127.0.0.1:3306/shop --to duckdb:./warehouse.duckdb
+  sluice verify --from 'file:./exports/*.csv' --to lake:./lake --primary-key id`,
     )
     .action(async (flags: VerifyFlags) => {
       if (flags.from === undefined || flags.to === undefined) {
