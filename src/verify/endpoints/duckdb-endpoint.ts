@@ -23,7 +23,7 @@ async function listDuckdbTables(db: DuckDB): Promise<VerifyTable[]> {
       ` WHERE table_catalog = ${quoteLiteral(CATALOG)} AND table_name <> ${quoteLiteral(STATE_TABLE)} ORDER BY table_schema, table_name, ordinal_position`,
   );
   const keys = await db.queryObjects(
-    `SELECT schema_name, table_name, constraint_column_names AS names FROM duckdb_constraints()` +
+    `SELECT schema_name, table_name, unnest(constraint_column_names) AS column_name FROM duckdb_constraints()` +
       ` WHERE database_name = ${quoteLiteral(CATALOG)} AND constraint_type = 'PRIMARY KEY'`,
   );
   const counts = await db.queryObjects(
@@ -35,13 +35,13 @@ async function listDuckdbTables(db: DuckDB): Promise<VerifyTable[]> {
     const id = `${namespace}.${name}`;
     let table = tables.get(id);
     if (!table) {
-      const key = keys.find((k) => k.schema_name === namespace && k.table_name === name);
+      const key = keys.filter((k) => k.schema_name === namespace && k.table_name === name);
       const count = counts.find((c) => c.schema_name === namespace && c.table_name === name);
       table = {
         namespace,
         name,
         columns: [],
-        primaryKey: Array.isArray(key?.names) ? key.names.map(String) : [],
+        primaryKey: key.map((k) => String(k.column_name)),
         rowEstimate: count?.estimated_size === undefined ? null : Number(count.estimated_size),
       };
       tables.set(id, table);
