@@ -30,10 +30,10 @@ export async function* splitCsvIntoChunks(
         const stopAt = pos + Math.max(0, chunkBytes - writer.bytes - 1);
         const { end, rows } = scanner.scan(buf, pos, stopAt);
         if (end < 0) {
-          await writer.write(buf.subarray(pos), rows);
+          await writer.write(buf.subarray(pos), rows, scanner.takeLongestRow());
           break;
         }
-        await writer.write(buf.subarray(pos, end), rows);
+        await writer.write(buf.subarray(pos, end), rows, scanner.takeLongestRow());
         const chunk = await writer.finish();
         if (chunk) yield chunk;
         pos = end;

@@ -26,6 +26,8 @@ export class StageChunkWriter {
   private index = 0;
   private chunkRows = 0;
   private chunkBytes = 0;
+  // The longest row of the open chunk, while every write said how long its rows were.
+  private longestRow: number | undefined = 0;
 
   /**
    * @param stageDir the plan's stage directory (exists, private to this stream and run)
@@ -47,8 +49,12 @@ export class StageChunkWriter {
     return this.chunkRows;
   }
 
-  /** Appends bytes holding `rows` complete row ends; opens the next chunk file when none is open. */
-  async write(data: Uint8Array, rows: number): Promise<void> {
+  /**
+   * Appends bytes holding `rows` complete row ends; opens the next chunk file when none is open.
+   * `longestRow`: bytes of the longest row that ends in `data` (counting its start in earlier
+   * writes), when the caller measured it; a chunk written without it has no `maxRowBytes`.
+   */
+  async write(data: Uint8Array, rows: number, longestRow?: number): Promise<void> {
     if (data.length === 0 && rows === 0) return;
     if (!this.file) {
       this.filePath = path.join(
@@ -64,6 +70,9 @@ export class StageChunkWriter {
     }
     this.chunkBytes += data.length;
     this.chunkRows += rows;
+    if (rows > 0 && this.longestRow !== undefined) {
+      this.longestRow = longestRow === undefined ? undefined : Math.max(this.longestRow, longestRow);
+    }
     if (this.pendingBytes >= GATHER_BYTES) await this.flush();
   }
 
@@ -95,12 +104,14 @@ export class StageChunkWriter {
       rows: this.chunkRows,
       bytes: this.chunkBytes,
       ...(this.hash && { sha256: this.hash.digest('hex') }),
+      ...(this.longestRow !== undefined && this.chunkRows > 0 && { maxRowBytes: this.longestRow }),
       position,
     };
     this.hash = undefined;
     this.index += 1;
     this.chunkRows = 0;
     this.chunkBytes = 0;
+    this.longestRow = 0;
     return chunk;
   }
 
@@ -112,6 +123,7 @@ export class StageChunkWriter {
     this.hash = undefined;
     this.pending = [];
     this.pendingBytes = 0;
+    this.longestRow = 0;
     await file.close().catch(() => undefined);
     await rm(this.filePath, { force: true });
   }

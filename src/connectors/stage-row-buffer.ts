@@ -19,6 +19,10 @@ export class StageRowBuffer {
   private length = 0;
   private fieldsInRow = 0;
   private rowCount = 0;
+  /** Where the row in progress starts in the buffer. */
+  private rowStart = 0;
+  /** Bytes of the longest complete row held (tells the loader how large its read buffers must be). */
+  private longestRow = 0;
 
   /** @param initialBytes starting size; the buffer grows for a huge row and shrinks after the flush */
   constructor(private readonly initialBytes = 1024 * 1024) {
@@ -93,15 +97,19 @@ export class StageRowBuffer {
     this.buffer[this.length++] = NEWLINE;
     this.fieldsInRow = 0;
     this.rowCount++;
+    if (this.length - this.rowStart > this.longestRow) this.longestRow = this.length - this.rowStart;
+    this.rowStart = this.length;
   }
 
   /** Writes the complete rows into the chunk writer and empties the buffer. */
   async flushTo(writer: StageChunkWriter): Promise<void> {
     if (this.fieldsInRow > 0) throw new Error('StageRowBuffer flushed in the middle of a row');
     if (this.length === 0) return;
-    await writer.write(this.buffer.subarray(0, this.length), this.rowCount);
+    await writer.write(this.buffer.subarray(0, this.length), this.rowCount, this.longestRow);
     this.length = 0;
     this.rowCount = 0;
+    this.rowStart = 0;
+    this.longestRow = 0;
     // One huge value must not keep a huge buffer alive for the rest of the read.
     if (this.buffer.length > 4 * this.initialBytes) this.buffer = Buffer.allocUnsafe(this.initialBytes);
   }

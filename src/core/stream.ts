@@ -71,6 +71,12 @@ export interface StagedChunk {
   bytes: number;
   /** sha256 of the file's bytes (hex) when the connector computed it while staging; else the run hashes the file. */
   sha256?: string;
+  /**
+   * Bytes of the file's longest row, newline included, when the connector measured it: the
+   * loader sizes its read buffers (held once per thread) to it. Absent: any row up to the stage's
+   * maximum (`STAGE_MAX_ROW_BYTES`).
+   */
+  maxRowBytes?: number;
   /** Source position reached at the end of this chunk, or null for a full read. */
   position: SourcePosition | null;
   /**

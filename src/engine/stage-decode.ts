@@ -17,6 +17,25 @@ import { quoteIdent, quoteLiteral } from './duckdb.js';
  */
 export const STAGE_MAX_ROW_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Smallest read buffer: DuckDB parses one buffer per thread, so a 128 MiB chunk read in 8 MiB
+ * buffers keeps both cores busy, and two threads hold 16 MiB instead of 128 MiB (a 10M-row sync
+ * peaked at 470 MB RSS with 64 MiB buffers).
+ */
+const STAGE_MIN_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The read buffer (and longest row DuckDB will accept) for a chunk whose longest row is
+ * `maxRowBytes`: at least twice that row, a power of two between 8 MiB and
+ * `STAGE_MAX_ROW_BYTES`. Unknown: `STAGE_MAX_ROW_BYTES`.
+ */
+export function stageBufferBytes(maxRowBytes?: number): number {
+  if (maxRowBytes === undefined || !Number.isFinite(maxRowBytes)) return STAGE_MAX_ROW_BYTES;
+  let bytes = STAGE_MIN_BUFFER_BYTES;
+  while (bytes < 2 * maxRowBytes && bytes < STAGE_MAX_ROW_BYTES) bytes *= 2;
+  return bytes;
+}
+
 /** The name `stageCsvSource` gives the i-th staged field. */
 export function stageFieldName(index: number): string {
   return `c${index}`;
@@ -26,8 +45,10 @@ export function stageFieldName(index: number): string {
  * A `read_csv(...)` table expression over one staged file with `columnCount` VARCHAR fields
  * named `c0…`: no header, no sniffing, `""` stays the empty string while an empty unquoted
  * field is NULL, and a malformed row (wrong field count, unterminated quote) fails the query.
+ * `maxRowBytes` (the chunk's longest row, when known) sizes the read buffers.
  */
-export function stageCsvSource(path: string, columnCount: number): string {
+export function stageCsvSource(path: string, columnCount: number, maxRowBytes?: number): string {
+  const bufferBytes = stageBufferBytes(maxRowBytes);
   const columns = Array.from(
     { length: columnCount },
     (_, i) => `${quoteLiteral(stageFieldName(i))}: 'VARCHAR'`,
@@ -45,8 +66,8 @@ export function stageCsvSource(path: string, columnCount: number): string {
     'strict_mode = true',
     'null_padding = false',
     'ignore_errors = false',
-    `max_line_size = ${STAGE_MAX_ROW_BYTES}`,
-    `buffer_size = ${STAGE_MAX_ROW_BYTES}`,
+    `max_line_size = ${bufferBytes}`,
+    `buffer_size = ${bufferBytes}`,
   ];
   return `read_csv(${quoteLiteral(path)}, ${options.join(', ')})`;
 }
@@ -120,14 +141,20 @@ export interface StagedFieldRead {
 
 /**
  * `SELECT <decoded fields> FROM read_csv(…)` over one staged file whose rows have `fieldCount`
- * fields; fields not listed are read (the row must be complete) but not returned.
+ * fields; fields not listed are read (the row must be complete) but not returned. `maxRowBytes`:
+ * the chunk's longest row, when known (`StagedChunk.maxRowBytes`).
  */
-export function stageQuery(path: string, fieldCount: number, fields: readonly StagedFieldRead[]): string {
+export function stageQuery(
+  path: string,
+  fieldCount: number,
+  fields: readonly StagedFieldRead[],
+  maxRowBytes?: number,
+): string {
   const select = fields
     .map(
       (field) =>
         `${stageDecodeExpression(field.type, stageFieldName(field.index), field.label)} AS ${quoteIdent(field.as)}`,
     )
     .join(', ');
-  return `SELECT ${select} FROM ${stageCsvSource(path, fieldCount)}`;
+  return `SELECT ${select} FROM ${stageCsvSource(path, fieldCount, maxRowBytes)}`;
 }

@@ -42,6 +42,22 @@ export async function decodeStagedCsv(
   return reader.getRowsJson() as (string | null)[][];
 }
 
+/** Bytes of the longest row of a staged file (newline included), by a plain walk over its bytes. */
+async function longestRowBytes(file: string): Promise<number> {
+  const bytes = await readFile(file);
+  let longest = 0;
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x22) quoted = !quoted;
+    else if (bytes[i] === 0x0a && !quoted) {
+      longest = Math.max(longest, i + 1 - start);
+      start = i + 1;
+    }
+  }
+  return longest;
+}
+
 /** A full-read plan for a discovered stream. */
 export function fullPlan(schema: StreamSchema, stageDir: string, chunkBytes: number): StreamPlan {
   return {
@@ -121,6 +137,10 @@ export function sourceConformance(options: SourceConformanceOptions): void {
         for (const chunk of chunks) {
           expect((await stat(chunk.path)).size, chunk.path).toBe(chunk.bytes);
           expect(chunk.position).toBeNull();
+          // The loader sizes its read buffers by it: it must never under-report.
+          if (chunk.maxRowBytes !== undefined) {
+            expect(chunk.maxRowBytes, chunk.path).toBe(await longestRowBytes(chunk.path));
+          }
         }
         const decoded = chunks.length
           ? await decodeStagedCsv(

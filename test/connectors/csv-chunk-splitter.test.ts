@@ -34,6 +34,21 @@ describe('CsvRowScanner', () => {
     }
   });
 
+  it('measures the longest row that ended, whatever the buffer boundaries', () => {
+    const rows = ['a\n', '"multi\nline ""quoted"""\n', 'bb\n'];
+    for (const size of [1, 2, 5, 100]) {
+      const scanner = new CsvRowScanner();
+      const data = Buffer.from(rows.join(''));
+      const longest: number[] = [];
+      for (let i = 0; i < data.length; i += size) {
+        scanner.scan(data.subarray(i, i + size), 0, Infinity);
+        longest.push(scanner.takeLongestRow());
+      }
+      expect(Math.max(...longest), `pieces of ${size}`).toBe(Buffer.byteLength(rows[1]!));
+      expect(scanner.takeLongestRow()).toBe(0);
+    }
+  });
+
   it('stops just past the first row end at or after stopAt', () => {
     const buf = Buffer.from('a,"x\ny"\nb\nc\n');
     const scanner = new CsvRowScanner();
@@ -69,11 +84,12 @@ describe('splitCsvIntoChunks', () => {
       expect(chunks.reduce((sum, c) => sum + c.rows, 0)).toBe(ROWS.length);
       let row = 0;
       for (const [i, chunk] of chunks.entries()) {
-        const expected = ROWS.slice(row, row + chunk.rows)
-          .map((r) => encodeStageRow(r))
-          .join('');
+        const encoded = ROWS.slice(row, row + chunk.rows).map((r) => encodeStageRow(r));
+        const expected = encoded.join('');
         // Each file is whole rows, the chunk's rows exactly.
         expect(files[i]?.toString(), `chunk ${i}`).toBe(expected);
+        // The longest row is measured across buffer boundaries, for the loader's read buffers.
+        expect(chunk.maxRowBytes, `chunk ${i}`).toBe(Math.max(...encoded.map((r) => Buffer.byteLength(r))));
         expect(chunk.bytes).toBe(files[i]?.length);
         if (i < chunks.length - 1) {
           expect(chunk.bytes).toBeGreaterThanOrEqual(200);

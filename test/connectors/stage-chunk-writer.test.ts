@@ -33,6 +33,17 @@ describe('StageChunkWriter', () => {
     expect(second!.sha256).not.toBe(first!.sha256);
   });
 
+  it('reports the longest row only when every write measured its rows', async () => {
+    const writer = new StageChunkWriter(dir, 'longest-');
+    await writer.write(Buffer.from('1,a\n22,'), 1, 4);
+    await writer.write(Buffer.from('bbbb\n'), 1, 8);
+    await writer.write(Buffer.from('3,c\n'), 1, 4);
+    expect(await writer.finish()).toMatchObject({ rows: 3, maxRowBytes: 8 });
+    await writer.write(Buffer.from('1,a\n'), 1, 4);
+    await writer.write(Buffer.from('2,b\n'), 1);
+    expect(await writer.finish()).not.toHaveProperty('maxRowBytes');
+  });
+
   it('abort removes the unfinished chunk and the next chunk starts a fresh hash', async () => {
     const writer = new StageChunkWriter(dir, 'aborted-');
     await writer.write(Buffer.from('1,a\n'), 1);

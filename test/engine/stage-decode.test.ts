@@ -11,7 +11,13 @@ import type { CanonicalType } from '../../src/core/canonical-types.js';
 import { encodeStageRow } from '../../src/core/stage-csv.js';
 import type { DuckDB, QueryValue } from '../../src/engine/duckdb.js';
 import { openDuckDB } from '../../src/engine/duckdb.js';
-import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../src/engine/stage-decode.js';
+import {
+  STAGE_MAX_ROW_BYTES,
+  stageBufferBytes,
+  stageCsvSource,
+  stageDecodeExpression,
+  stageFieldName,
+} from '../../src/engine/stage-decode.js';
 
 let db: DuckDB;
 let dir: string;
@@ -65,6 +71,25 @@ describe('stage CSV reading', () => {
     const file = await stage(encodeStageRow(['x'.repeat(5_000_000), '1']));
     const result = await db.query(`SELECT length(c0), c1 FROM ${stageCsvSource(file, 2)}`);
     expect(result.rows).toEqual([[5_000_000n, '1']]);
+  });
+});
+
+describe('read buffers sized to the chunk', () => {
+  it('grows the buffer to twice the longest row, from 8 MiB up to the stage maximum', () => {
+    expect(stageBufferBytes(100)).toBe(8 << 20);
+    expect(stageBufferBytes(5_000_000)).toBe(16 << 20);
+    expect(stageBufferBytes(20 << 20)).toBe(64 << 20);
+    expect(stageBufferBytes(undefined)).toBe(STAGE_MAX_ROW_BYTES);
+  });
+
+  it('reads a row longer than the smallest buffer when the chunk says how long it is', async () => {
+    const row = encodeStageRow(['x'.repeat(9_000_000), '1']);
+    const file = await stage(row);
+    const read = (maxRowBytes: number) =>
+      db.query(`SELECT length(c0), c1 FROM ${stageCsvSource(file, 2, maxRowBytes)}`);
+    expect((await read(Buffer.byteLength(row))).rows).toEqual([[9_000_000n, '1']]);
+    // The size is really applied: a chunk that under-reports its rows fails instead of guessing.
+    await expect(read(100)).rejects.toMatchObject({ code: 'QUERY' });
   });
 });
 

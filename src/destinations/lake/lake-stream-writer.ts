@@ -79,7 +79,7 @@ export class LakeStreamWriter implements StreamWriter {
         { hint: 'apply a change stream with --disposition merge and a primary key' },
       );
     }
-    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads);
+    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads, chunk.maxRowBytes);
     const files = await writeDataFiles(this.db, this.storage, query, {
       ident: this.plan.ident,
       fields: this.fields,
