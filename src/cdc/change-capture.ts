@@ -131,6 +131,13 @@ export interface ChangeStreamOptions {
   untilCaughtUp: boolean;
   /** Aborting ends the iteration cleanly after (or instead of) the batch in progress. */
   signal: AbortSignal;
+  /**
+   * Per stream (`captureStreamKey`), the position its table already has when that is after
+   * `from`: the capture may leave out that stream's transactions before it (replaying them would
+   * be harmless by rule 2, but a change that cannot be made whole need not fail again after a
+   * re-snapshot). Optional for implementations.
+   */
+  streamFrom?: ReadonlyMap<string, LogPosition>;
 }
 
 /** Health of the capture's position keeper (slot, binlog). */

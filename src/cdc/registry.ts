@@ -5,8 +5,9 @@
  */
 import { SluiceError } from '../core/errors.js';
 import type { ChangeCaptureDefinition } from './change-capture.js';
+import { postgresChangeCapture } from './postgres/postgres-change-capture.js';
 
-const DEFINITIONS: readonly ChangeCaptureDefinition[] = [];
+const DEFINITIONS: readonly ChangeCaptureDefinition[] = [postgresChangeCapture];
 
 /** The capture definition for a source type (`SourceConnector.type`), or null when it has none. */
 export function findChangeCapture(type: string): ChangeCaptureDefinition | null {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, reportError } from './exit-codes.js';
+import { registerCdc } from './cdc-command.js';
 import { registerCompact } from './compact-command.js';
 import { registerExpire } from './expire-command.js';
 import { registerHistory } from './history-command.js';
@@ -50,6 +51,7 @@ Examples:
     registerOrphans,
     registerRuns,
     registerVerify,
+    registerCdc,
   ]) {
     register(program);
   }

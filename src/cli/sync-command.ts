@@ -3,13 +3,15 @@ import { SluiceError } from '../core/errors.js';
 import { parsePartitionBy } from '../core/partition-fields.js';
 import { quarantineTableName } from '../core/quarantine.js';
 import { runSync } from '../sync/run-sync.js';
+import { addCdcSyncOptions, runCdcSync } from './cdc-command.js';
+import type { CdcSyncFlags } from './cdc-command.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatCount, formatDuration, info, printJson, printTable } from './output.js';
 import { commaList, oneOf, parseDuration } from './parse-options.js';
 import { projectSyncRequests } from './project-syncs.js';
 
-interface SyncFlags {
+interface SyncFlags extends CdcSyncFlags {
   from?: string;
   to?: string;
   tables?: string;
@@ -28,8 +30,7 @@ interface SyncFlags {
 }
 
 export function registerSync(program: Command): void {
-  program
-    .command('sync')
+  addCdcSyncOptions(program.command('sync'))
     .description('copy tables from a source into a destination as one atomic snapshot per table')
     .argument('[name]', 'a sync defined in the project file (default: all of them)')
     .option(
@@ -100,6 +101,11 @@ Examples:
       const requests = await resolveRequests(name, flags, globals.config);
       let failed = false;
       for (const request of requests) {
+        if (request.mode === 'cdc') {
+          const lease = waitMs !== undefined ? { lease: { waitMs } } : {};
+          failed ||= (await runCdcSync({ ...request, ...lease }, flags)).status === 'failed';
+          continue;
+        }
         const report = await runSync({
           ...request,
           ...(waitMs !== undefined && { lease: { waitMs } }),

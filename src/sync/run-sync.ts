@@ -11,6 +11,7 @@ import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
 import { fileSha256 } from './file-sha256.js';
+import { runCdc } from './run-cdc.js';
 import { failedStreamReport, runGuardedStream } from './guarded-stream.js';
 import type { StreamAttempt } from './guarded-stream.js';
 import { readAhead } from './read-ahead.js';
@@ -31,6 +32,8 @@ const READ_AHEAD = 1;
  * and the run carries on with the others; the report says which failed.
  */
 export async function runSync(request: SyncRequest): Promise<SyncReport> {
+  // Change data capture has its own loop (batches, slot acknowledgement): src/sync/run-cdc.ts.
+  if (request.mode === 'cdc') return runCdc(request);
   const connector = connectorForUrl(request.from);
   // One control database for the run history and, for a lake, its catalog (control-url.ts).
   const control = request.control ?? defaultControlUrl(request.to);

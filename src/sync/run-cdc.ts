@@ -1,0 +1,336 @@
+/**
+ * `sluice sync --mode cdc`: applies a source's change log to destination tables, exactly once.
+ * See src/cdc/README.md for the contract; in short:
+ *
+ * - Per stream, the position its table holds is read from the destination (committed with the
+ *   data). Streams without one, or all with `resnapshot`, get a consistent initial snapshot,
+ *   committed as a replace at the snapshot's position.
+ * - Changes stream from min over streams of max(table position, recorded progress). Per batch,
+ *   each changed stream whose table is behind the batch merge-commits its segments, the batch
+ *   position is recorded as every stream's progress, and only then is the source told it may
+ *   forget the log up to there. A crash anywhere replays; replay by merge is harmless.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChangeCapture, LogPosition } from '../cdc/change-capture.js';
+import { captureStreamKey } from '../cdc/change-capture.js';
+import { changeCaptureFor } from '../cdc/registry.js';
+import { connectorForUrl } from '../connectors/registry.js';
+import type { SourceConnector } from '../connectors/registry.js';
+import { StateRepository } from '../control/state-repository.js';
+import { SluiceError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import { defaultControlUrl } from '../destinations/control-url.js';
+import type { Destination } from '../destinations/destination.js';
+import { supportsDisposition } from '../destinations/destination.js';
+import { destinationForUrl } from '../destinations/registry.js';
+import type { Applied, CdcTarget } from './cdc-apply.js';
+import { applyStreamChanges, commitChunks, noneApplied } from './cdc-apply.js';
+import type { CdcReport } from './cdc-report.js';
+import { LatencySamples } from './cdc-report.js';
+import { streamLeaseKey } from './guarded-stream.js';
+import { RunRecorder } from './run-recorder.js';
+import { qualifiedName, selectStreams } from './select-streams.js';
+import { DEFAULT_LEASE, StreamLease } from './stream-lease.js';
+import type { StreamReport, SyncRequest } from './sync-report.js';
+
+/** How a CDC run batches and when it stops. */
+export interface CdcSettings {
+  /** Apply everything up to the log position current at start, then exit. */
+  untilCaughtUp?: boolean;
+  /** Take a new initial snapshot of every selected stream (recreating a lost slot). */
+  resnapshot?: boolean;
+  /** End a batch at the next transaction boundary after this many row changes (default 50,000). */
+  batchRows?: number;
+  /** End a non-empty batch after this long (ms, default 1,000). */
+  batchMs?: number;
+  /** Aborting stops the run cleanly after the batch in progress (SIGINT/SIGTERM in the CLI). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_BATCH_ROWS = 50_000;
+export const DEFAULT_BATCH_MS = 1_000;
+const CHUNK_BYTES = 128 * 1024 * 1024;
+
+/** The stable capture name for a source: its namespace (schema / database). */
+function captureName(connector: SourceConnector): string {
+  return connector.namespace
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
+}
+
+/** A capture for the request's source, for `sluice cdc status|drop` as for the runner. */
+export function captureForSource(from: string, stageDir: string): ChangeCapture {
+  const connector = connectorForUrl(from);
+  return changeCaptureFor(connector.type).fromUrl(from, { name: captureName(connector), stageDir });
+}
+
+/** Runs CDC for the request's streams until caught up or aborted. */
+export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcReport> {
+  const connector = connectorForUrl(request.from);
+  const definition = changeCaptureFor(connector.type);
+  const control = request.control ?? defaultControlUrl(request.to);
+  const destination = destinationForUrl(request.to, { ...request.destinationSettings, control });
+  if (!destination.lastPosition || !supportsDisposition(destination, 'merge')) {
+    throw new SluiceError('NOT_SUPPORTED', '--mode cdc is not yet supported by this destination', {
+      hint: 'change data capture commits its log position with the data; write to a lake:<dir> destination',
+    });
+  }
+  const recorder = await RunRecorder.open(control);
+  const stageRoot = await mkdtemp(path.join(os.tmpdir(), 'sluice-cdc-'));
+  const capture = definition.fromUrl(request.from, { name: captureName(connector), stageDir: stageRoot });
+  const leases: StreamLease[] = [];
+  const started = Date.now();
+  const progress = new StateRepository(recorder.db);
+  const sourceKey = `cdc:${redact(request.from)}`;
+  let runId: string | undefined;
+  try {
+    await connector.check();
+    await destination.check();
+    const plans = selectStreams(await connector.discover(), request.tables).map((schema) => ({
+      schema,
+      mode: 'cdc' as const,
+      disposition: 'merge' as const,
+      primaryKey: request.primaryKey ?? schema.primaryKey,
+      stageDir: path.join(stageRoot, 'snapshot', `${schema.namespace}.${schema.name}`),
+      chunkBytes: CHUNK_BYTES,
+    }));
+    await capture.check(plans);
+    runId = await recorder.start({
+      source: redact(request.from),
+      destination: redact(request.to),
+      mode: 'cdc',
+    });
+    const targets = new Map<string, CdcTarget>();
+    for (const plan of plans) {
+      const lease = await StreamLease.acquire(
+        recorder.db,
+        streamLeaseKey(request.to, qualifiedName(plan.schema)),
+        runId,
+        { ...DEFAULT_LEASE, ...request.lease },
+      );
+      leases.push(lease);
+      const position = request.resnapshot ? null : await destination.lastPosition(plan.schema);
+      targets.set(captureStreamKey(plan), {
+        plan,
+        lease,
+        position,
+        table: {
+          ...(request.partitionBy && { partitionBy: request.partitionBy }),
+          ...(request.schemaPolicy && { schemaPolicy: request.schemaPolicy }),
+          ...(request.softDelete !== undefined && { softDelete: request.softDelete }),
+        },
+      });
+    }
+    await prepareCapture(capture, [...targets.values()], request.resnapshot === true);
+    const totals = new Map<string, Applied>(plans.map((p) => [captureStreamKey(p), noneApplied()]));
+    const snapshotted = await snapshotStreams(capture, destination, runId, targets, totals);
+    const latency = new LatencySamples();
+    const figures = { batches: 0, heartbeats: 0, transactions: 0, changes: 0, caughtUp: false };
+    let position: LogPosition | null = null;
+    const streamStarted = Date.now();
+    const start = await startPosition(capture, targets, progress, sourceKey, request.to);
+    const streamFrom = new Map([...targets].map(([key, t]) => [key, t.position!] as const));
+    const signal = request.signal ?? new AbortController().signal;
+    for await (const batch of capture.changes(plans, start, {
+      maxRows: request.batchRows ?? DEFAULT_BATCH_ROWS,
+      maxMs: request.batchMs ?? DEFAULT_BATCH_MS,
+      untilCaughtUp: request.untilCaughtUp === true,
+      signal,
+      streamFrom,
+    })) {
+      for (const changes of batch.streams) {
+        const target = targets.get(changes.stream);
+        if (!target) continue;
+        // After a crash some tables were committed past this batch and others not.
+        if (target.position && capture.compare(target.position, batch.position) >= 0) continue;
+        const applied = await applyStreamChanges(destination, target, runId, changes, batch.position);
+        merge(totals.get(changes.stream)!, applied);
+        request.onProgress?.({ stream: changes.stream, phase: 'commit', rows: applied.rows, bytes: 0 });
+      }
+      for (const key of targets.keys()) {
+        await progress.putState(sourceKey, streamLeaseKey(request.to, key), batch.position, runId);
+      }
+      await capture.acknowledge(batch.position);
+      const committedAt = Date.now();
+      for (const time of batch.commitTimes) latency.add(Math.max(0, committedAt - time));
+      figures.batches += 1;
+      if (batch.changes === 0 && batch.transactions === 0) figures.heartbeats += 1;
+      figures.transactions += batch.transactions;
+      figures.changes += batch.changes;
+      figures.caughtUp = batch.caughtUp;
+      position = batch.position;
+    }
+    const seconds = Math.max(0.001, (Date.now() - streamStarted) / 1000);
+    const streams = [...targets.keys()].map((key) => streamReport(key, totals.get(key)!, started));
+    const snapshotRows = snapshotted.reduce((sum, key) => sum + (totals.get(key)?.rowsWritten ?? 0), 0);
+    const report: CdcReport = {
+      ...summarise(runId, streams, started),
+      cdc: {
+        ...figures,
+        snapshotRows,
+        snapshotted,
+        changesPerSecond: Math.round(figures.changes / seconds),
+        latencyP50Ms: latency.percentile(50),
+        latencyP99Ms: latency.percentile(99),
+        position,
+      },
+    };
+    for (const stream of streams) await recorder.recordStream(runId, stream);
+    await recorder.finish(report);
+    return report;
+  } catch (error) {
+    if (runId) await recorder.fail(runId, error, summarise(runId, [], started)).catch(() => undefined);
+    throw error;
+  } finally {
+    await Promise.allSettled(leases.map((l) => l.release()));
+    await Promise.allSettled([capture.close(), connector.close(), destination.close()]);
+    await recorder.close();
+    await rm(stageRoot, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates or reuses the slot. A lost or missing slot while tables hold positions is a gap the
+ * run refuses; `resnapshot` starts over (dropping a lost slot first).
+ */
+async function prepareCapture(
+  capture: ChangeCapture,
+  targets: CdcTarget[],
+  resnapshot: boolean,
+): Promise<void> {
+  const status = await capture.status();
+  if (status.health === 'lost' || status.health === 'missing') {
+    if (resnapshot) {
+      if (status.health === 'lost') await capture.drop();
+    } else if (targets.some((t) => t.position !== null)) {
+      throw new SluiceError(
+        'CDC_POSITION_LOST',
+        `${status.name} is ${status.health === 'lost' ? 'invalidated' : 'gone (dropped?)'}: the changes since the tables' last commit cannot be read`,
+        { hint: 're-snapshot with `sluice sync --mode cdc --resnapshot`' },
+      );
+    }
+  }
+  await capture.prepare(targets.map((t) => t.plan));
+}
+
+/** Initial snapshot of the streams whose tables hold no position, each committed as a replace. */
+async function snapshotStreams(
+  capture: ChangeCapture,
+  destination: Destination,
+  runId: string,
+  targets: Map<string, CdcTarget>,
+  totals: Map<string, Applied>,
+): Promise<string[]> {
+  const needed = [...targets].filter(([, t]) => t.position === null);
+  if (needed.length === 0) return [];
+  for (const [, t] of needed) await mkdir(t.plan.stageDir, { recursive: true });
+  const snapshot = await capture.snapshot(needed.map(([, t]) => t.plan));
+  try {
+    // Chunks arrive stream after stream; each stream is committed once its chunks are written.
+    const iterator = snapshot.chunks[Symbol.asyncIterator]();
+    let pending = await iterator.next();
+    for (const [key, target] of needed) {
+      const chunks = async function* () {
+        while (!pending.done && pending.value.stream === key) {
+          yield pending.value.chunk;
+          pending = await iterator.next();
+        }
+      };
+      const plan = target.plan;
+      await commitChunks(
+        destination,
+        target,
+        runId,
+        'replace',
+        plan.schema.columns,
+        chunks(),
+        snapshot.position,
+        totals.get(key)!,
+      );
+      target.position = snapshot.position;
+    }
+    if (!pending.done)
+      throw new SluiceError('SOURCE_READ', `snapshot chunk of unexpected stream ${pending.value.stream}`);
+  } finally {
+    await snapshot.close();
+  }
+  return needed.map(([key]) => key);
+}
+
+/** min over streams of max(table position, recorded progress): nothing any table lacks is skipped. */
+async function startPosition(
+  capture: ChangeCapture,
+  targets: Map<string, CdcTarget>,
+  progress: StateRepository,
+  sourceKey: string,
+  destinationUrl: string,
+): Promise<LogPosition> {
+  let start: LogPosition | null = null;
+  for (const [key, target] of targets) {
+    let effective = target.position!;
+    const saved = await progress.getState(sourceKey, streamLeaseKey(destinationUrl, key));
+    if (saved && capture.compare(saved.position, effective) > 0) effective = saved.position;
+    if (start === null || capture.compare(effective, start) < 0) start = effective;
+  }
+  if (start === null)
+    throw new SluiceError('USAGE', 'no tables to capture', { hint: 'name tables with --tables' });
+  return start;
+}
+
+function merge(total: Applied, applied: Applied): void {
+  total.rows += applied.rows;
+  total.rowsWritten += applied.rowsWritten;
+  total.bytesWritten += applied.bytesWritten;
+  total.filesWritten += applied.filesWritten;
+  total.snapshotId = applied.snapshotId ?? total.snapshotId;
+}
+
+function streamReport(stream: string, applied: Applied, started: number): StreamReport {
+  return {
+    stream,
+    status: 'succeeded',
+    rowsRead: applied.rows,
+    bytesRead: 0,
+    rowsWritten: applied.rowsWritten,
+    rowsQuarantined: 0,
+    bytesWritten: applied.bytesWritten,
+    filesWritten: applied.filesWritten,
+    attempts: 1,
+    verification: 'not-run',
+    snapshotId: applied.snapshotId,
+    durationMs: Date.now() - started,
+  };
+}
+
+function summarise(runId: string, streams: StreamReport[], started: number): CdcReport {
+  const sum = (pick: (s: StreamReport) => number) => streams.reduce((total, s) => total + pick(s), 0);
+  return {
+    runId,
+    status: 'succeeded',
+    streams,
+    rowsRead: sum((s) => s.rowsRead),
+    bytesRead: 0,
+    rowsWritten: sum((s) => s.rowsWritten),
+    rowsQuarantined: 0,
+    verification: 'not-run',
+    bytesWritten: sum((s) => s.bytesWritten),
+    durationMs: Date.now() - started,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    cdc: {
+      batches: 0,
+      heartbeats: 0,
+      transactions: 0,
+      changes: 0,
+      snapshotRows: 0,
+      snapshotted: [],
+      changesPerSecond: 0,
+      latencyP50Ms: null,
+      latencyP99Ms: null,
+      position: null,
+      caughtUp: false,
+    },
+  };
+}
