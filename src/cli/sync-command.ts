@@ -8,7 +8,7 @@ import type { CdcSyncFlags } from './cdc-command.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatCount, formatDuration, info, printJson, printTable } from './output.js';
-import { commaList, oneOf, parseDuration } from './parse-options.js';
+import { commaList, oneOf, parseDuration, positiveInt } from './parse-options.js';
 import { projectSyncRequests } from './project-syncs.js';
 
 interface SyncFlags extends CdcSyncFlags {
@@ -27,6 +27,7 @@ interface SyncFlags extends CdcSyncFlags {
   control?: string;
   json?: boolean;
   wait?: string;
+  chunkRows?: string;
 }
 
 export function registerSync(program: Command): void {
@@ -76,6 +77,10 @@ export function registerSync(program: Command): void {
       '--control <url>',
       "control database (runs, state, the lake catalog): sqlite:<file> | postgres://… (default: a local lake's own <lake>/_sluice/control.db, else .sluice/control.db)",
     )
+    .option(
+      '--chunk-rows <n>',
+      "full loads into a lake: rows per key range committed to the table's staging branch, so a crash resumes after the last one (default 1000000)",
+    )
     .option('--json', 'print the run report as JSON on stdout')
     .option(
       '--wait <duration>',
@@ -93,11 +98,17 @@ Examples:
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition merge --partition-by "day(placed_at)"
   sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental
-  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at`,
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at
+  sluice sync --from "postgres://app@localhost/shop?parallelism=4" --to lake:./lake --tables events --chunk-rows 500000
+
+A full load into a lake commits each finished key range to the table's staging branch
+(sluice-load); killed or cut off, the next run resumes after the last committed range, and
+readers see the previous version until the whole load is published.`,
     )
     .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
       const globals = command.optsWithGlobals<{ config: string }>();
       const waitMs = parseDuration('--wait', flags.wait);
+      const chunkRows = positiveInt('--chunk-rows', flags.chunkRows);
       const requests = await resolveRequests(name, flags, globals.config);
       let failed = false;
       for (const request of requests) {
@@ -109,6 +120,7 @@ Examples:
         const report = await runSync({
           ...request,
           ...(waitMs !== undefined && { lease: { waitMs } }),
+          ...(chunkRows !== undefined && { chunkRows }),
           ...(flags.json ? {} : { onProgress: printProgress }),
         });
         if (flags.json) printJson(report);

@@ -10,23 +10,36 @@
 import { rm } from 'node:fs/promises';
 import type { StagedChunk } from '../core/stream.js';
 
-type Pulled = { reader: number; result: IteratorResult<StagedChunk> } | { reader: number; error: unknown };
+type Pulled<T> = { reader: number; result: IteratorResult<T> } | { reader: number; error: unknown };
 
 export async function* interleaveChunks(
   readers: readonly AsyncGenerator<StagedChunk>[],
   stop: () => void,
 ): AsyncGenerator<StagedChunk> {
-  const pending = new Map<number, Promise<Pulled>>();
+  let index = 0;
+  const discard = (chunk: StagedChunk) => rm(chunk.path, { force: true });
+  for await (const chunk of interleave(readers, stop, discard)) yield { ...chunk, index: index++ };
+}
+
+/**
+ * The merge itself, for items of any kind (e.g. key-range events carrying chunks): `discard`
+ * removes what a finished item left on disk when it is never handed on.
+ */
+export async function* interleave<T>(
+  readers: readonly AsyncGenerator<T>[],
+  stop: () => void,
+  discard: (item: T) => Promise<void>,
+): AsyncGenerator<T> {
+  const pending = new Map<number, Promise<Pulled<T>>>();
   const pull = (reader: number) => {
-    const next = (readers[reader] as AsyncGenerator<StagedChunk>).next().then(
-      (result): Pulled => ({ reader, result }),
+    const next = (readers[reader] as AsyncGenerator<T>).next().then(
+      (result): Pulled<T> => ({ reader, result }),
       // Kept as a value: a failure must surface through the race, never as an unhandled rejection.
-      (error: unknown): Pulled => ({ reader, error }),
+      (error: unknown): Pulled<T> => ({ reader, error }),
     );
     pending.set(reader, next);
   };
   readers.forEach((_, reader) => pull(reader));
-  let index = 0;
   let finished = false;
   try {
     while (pending.size > 0) {
@@ -34,7 +47,7 @@ export async function* interleaveChunks(
       pending.delete(pulled.reader);
       if ('error' in pulled) throw pulled.error;
       if (pulled.result.done) continue;
-      yield { ...pulled.result.value, index: index++ };
+      yield pulled.result.value;
       pull(pulled.reader);
     }
     finished = true;
@@ -42,7 +55,7 @@ export async function* interleaveChunks(
     if (!finished) {
       stop();
       for (const pulled of await Promise.all(pending.values())) {
-        if ('result' in pulled && !pulled.result.done) await rm(pulled.result.value.path, { force: true });
+        if ('result' in pulled && !pulled.result.done) await discard(pulled.result.value);
       }
       await Promise.allSettled(readers.map((reader) => reader.return(undefined)));
     }

@@ -2,7 +2,7 @@
  * Turns a `--from` URL into a connector. Parsing only: creating a connector does no I/O, so a
  * bad URL fails fast with a usage error and a good one fails later, in check(), with a hint.
  *
- *   postgres://user:password@host:5432/database[?schema=name]   (postgresql:// too; default schema public)
+ *   postgres://user:password@host:5432/database[?schema=name&parallelism=4]   (postgresql:// too; default schema public)
  *   sqlite:<path>                                                (relative to the current directory)
  *   mysql://user:password@host:3306/database[?parallelism=4]     (mariadb:// too; namespace = the database)
  *   file:<path, directory or glob>[?table=…&format=…]            (namespace files; see files/files-url.ts)
@@ -63,6 +63,8 @@ export function postgresConfigFromUrl(url: string): PostgresConfig {
   const params = new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1));
   const schema = params.get('schema') ?? undefined;
   params.delete('schema');
+  const parallelism = params.has('parallelism') ? Number(params.get('parallelism')) : undefined;
+  params.delete('parallelism');
   const base = queryStart < 0 ? url : url.slice(0, queryStart);
   const rest = params.toString();
   try {
@@ -75,11 +77,12 @@ export function postgresConfigFromUrl(url: string): PostgresConfig {
   const parsed = postgresConnectorDefinition.configSchema.safeParse({
     url: rest ? `${base}?${rest}` : base,
     ...(schema === undefined ? {} : { schema }),
+    ...(parallelism === undefined ? {} : { parallelism }),
   });
   if (!parsed.success) {
     throw new SluiceError(
       'USAGE',
-      `invalid PostgreSQL source ${redactUrl(url)}: ${parsed.error.issues[0]?.message}`,
+      `invalid PostgreSQL source ${redactUrl(url)}: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message}`,
       {
         hint: `use ${SUPPORTED}`,
       },

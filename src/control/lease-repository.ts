@@ -80,6 +80,19 @@ export class LeaseRepository {
     });
   }
 
+  /**
+   * Takes over the lease `deadRunId` holds (its holder is known to be gone), as one
+   * compare-and-swap on that run id: of several runs taking it over, one wins. True when taken.
+   */
+  async takeOver(request: LeaseRequest, deadRunId: string, now: number = Date.now()): Promise<boolean> {
+    const changed = await this.db.execute(
+      `UPDATE stream_leases SET holder = $3, run_id = $4, acquired_at = $5, heartbeat_at = $5, expires_at = $6
+        WHERE stream_key = $1 AND run_id = $2`,
+      [request.streamKey, deadRunId, request.holder, request.runId, iso(now), iso(now + request.ttlMs)],
+    );
+    return changed > 0;
+  }
+
   /** Extends the run's lease; false when it no longer holds it (it lapsed and someone took it). */
   async heartbeat(
     streamKey: string,

@@ -67,6 +67,17 @@ export class RunChunksRepository {
     await this.db.execute('DELETE FROM run_chunks WHERE run_id = $1 AND stream = $2', [runId, stream]);
   }
 
+  /** Forgets some of a stream's chunks in a run (a retry reads their data again). */
+  async forget(runId: string, stream: string, indexes: readonly number[]): Promise<void> {
+    for (const index of indexes) {
+      await this.db.execute('DELETE FROM run_chunks WHERE run_id = $1 AND stream = $2 AND chunk_index = $3', [
+        runId,
+        stream,
+        index,
+      ]);
+    }
+  }
+
   /** A run's chunks, by stream and index. */
   async list(runId: string): Promise<ChunkManifest[]> {
     const rows = await this.db.query<ChunkRow>(

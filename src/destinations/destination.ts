@@ -71,6 +71,32 @@ export interface StreamWriter {
   abort(): Promise<void>;
 }
 
+/** The progress an interrupted run of the same load left staged. */
+export interface ResumedLoad {
+  /** The plan the load recorded with its first piece (e.g. its key ranges). */
+  plan: unknown;
+  /** The position the last staged piece was committed with. */
+  position: SourcePosition | null;
+  /** Rows staged so far. */
+  rows: number;
+}
+
+/**
+ * A big full load committed piece by piece to a staging area the table's readers do not see;
+ * `commit` publishes everything staged plus what was written since as the table's next version.
+ */
+export interface StagedLoadWriter extends StreamWriter {
+  /** What an interrupted run of the same load staged (null: nothing; another load's staging is discarded). */
+  readonly resumed: ResumedLoad | null;
+  /**
+   * Commits the files of `chunks` (written already) to the staging area with the position they
+   * reach; on the first piece of a new load also the load's `plan`, so a later run can resume it.
+   */
+  checkpoint(chunks: readonly number[], position: SourcePosition, plan: unknown): Promise<void>;
+  /** Forgets the resumed progress (the caller cannot use it): the first checkpoint starts the load anew. */
+  restart(): void;
+}
+
 /** What a destination can do, as data: the run checks it before reading anything. */
 export interface DestinationCapabilities {
   /** Dispositions the destination applies. */
@@ -92,6 +118,12 @@ export interface Destination {
    * resume incremental reads.
    */
   lastPosition?(table: { namespace: string; name: string }): Promise<SourcePosition | null>;
+  /**
+   * Starts a full load that survives a crash (see `StagedLoadWriter`); `identity` names the load
+   * (source, stream, columns), and the destination adds its table layout to it. Absent: loads are
+   * written by `openStream` and commit once.
+   */
+  openStagedLoad?(stream: DestinationStream, identity: string): Promise<StagedLoadWriter>;
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  * attempt are removed again.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isSluiceError } from '../core/errors.js';
+import { SluiceError, isSluiceError } from '../core/errors.js';
 import type { SourcePosition } from '../core/stream.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
@@ -52,6 +52,16 @@ export interface SnapshotRequest {
   partition?: PartitionPlan;
   /** For an overwrite: the only live files it removes (paths as the manifests record them); default: all. */
   removeFiles?: ReadonlySet<string>;
+  /**
+   * Commit onto this branch instead of `main` (an append only): the branch's head is the parent
+   * (none yet: the branch starts empty), and `main`, the current snapshot, schema and partition
+   * spec stay as they are, so readers see nothing of it (load-branch.ts).
+   */
+  branch?: string;
+  /** Table properties set (a string) or removed (null) by the same commit. */
+  properties?: Readonly<Record<string, string | null>>;
+  /** Refs (staging branches) removed by the same commit. */
+  dropRefs?: readonly string[];
 }
 
 /**
@@ -66,7 +76,12 @@ export async function commitSnapshot(
 ): Promise<{ table: LoadedTable; snapshot: Snapshot }> {
   const storage = catalog.storage;
   const previous = base?.metadata ?? null;
-  const parent = previous ? currentSnapshot(previous) : null;
+  if (request.branch !== undefined && request.operation !== 'append') {
+    throw new SluiceError('USAGE', `a commit to branch ${request.branch} must be an append`, {
+      hint: 'this is a bug in Sluice: staging branches only collect new files',
+    });
+  }
+  const parent = previous ? parentOf(previous, request.branch) : null;
   const now = Math.max(Date.now(), previous?.['last-updated-ms'] ?? 0);
   const snapshotId = newSnapshotId(new Set(previous?.snapshots.map((snapshot) => snapshot['snapshot-id'])));
   const sequenceNumber = (previous?.['last-sequence-number'] ?? 0) + 1;
@@ -117,7 +132,10 @@ export async function commitSnapshot(
       summary: snapshotSummary(request, parent, removed),
       'schema-id': request.schema.schema['schema-id'],
     };
-    const metadata = nextMetadata(storage, ident, base, request.schema, snapshot, request.partition);
+    const metadata = withRefsAndProperties(
+      nextMetadata(storage, ident, base, request.schema, snapshot, request.partition, request.branch),
+      request,
+    );
     const table = await catalog.commit(ident, base, metadata);
     return { table, snapshot };
   } catch (error) {
@@ -192,11 +210,12 @@ export function nextMetadata(
   schema: SchemaPlan,
   snapshot: Snapshot,
   partition?: PartitionPlan,
+  branch?: string,
 ): TableMetadata {
   const previous = base?.metadata;
   const now = snapshot['timestamp-ms'];
   const schemas = previous?.schemas ?? [];
-  return {
+  const next: TableMetadata = {
     'format-version': 2,
     'table-uuid': previous?.['table-uuid'] ?? randomUUID(),
     location: previous?.location ?? storage.url(tablePrefix(ident).slice(0, -1)),
@@ -226,6 +245,46 @@ export function nextMetadata(
         ]
       : [],
   };
+  if (branch === undefined || !previous) {
+    // A branch commit that creates the table leaves it without a current snapshot.
+    return branch === undefined
+      ? next
+      : {
+          ...next,
+          'current-snapshot-id': -1,
+          refs: { [branch]: { 'snapshot-id': snapshot['snapshot-id'], type: 'branch' } },
+          'snapshot-log': [],
+        };
+  }
+  // On a branch, readers of main must see nothing change: its snapshot, schema and spec stay.
+  return {
+    ...next,
+    'current-schema-id': previous['current-schema-id'],
+    'default-spec-id': previous['default-spec-id'],
+    'current-snapshot-id': previous['current-snapshot-id'] ?? -1,
+    refs: { ...previous.refs, [branch]: { 'snapshot-id': snapshot['snapshot-id'], type: 'branch' } },
+    'snapshot-log': previous['snapshot-log'],
+  };
+}
+
+/** The parent of a commit: the head of `branch` (null when it does not exist yet), else the current snapshot. */
+function parentOf(metadata: TableMetadata, branch: string | undefined): Snapshot | null {
+  if (branch === undefined) return currentSnapshot(metadata);
+  const head = metadata.refs[branch]?.['snapshot-id'];
+  return metadata.snapshots.find((snapshot) => snapshot['snapshot-id'] === head) ?? null;
+}
+
+/** `metadata` with the request's refs dropped and properties set or removed. */
+function withRefsAndProperties(metadata: TableMetadata, request: SnapshotRequest): TableMetadata {
+  if (!request.dropRefs && !request.properties) return metadata;
+  const refs = { ...metadata.refs };
+  for (const ref of request.dropRefs ?? []) if (ref !== 'main') delete refs[ref];
+  const properties = { ...metadata.properties };
+  for (const [key, value] of Object.entries(request.properties ?? {})) {
+    if (value === null) delete properties[key];
+    else properties[key] = value;
+  }
+  return { ...metadata, refs, properties };
 }
 
 /** The specs, default spec id and last partition field id after a commit writing with `partition`. */

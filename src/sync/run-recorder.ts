@@ -57,6 +57,21 @@ export class RunRecorder {
     await this.chunks.clearStream(runId, stream);
   }
 
+  /**
+   * Before a retry of a resumable load: keeps the manifests of chunks whose key range (their end
+   * position's `range`) is committed, forgets the others, and returns the next free chunk index.
+   */
+  async keepRangeChunks(runId: string, stream: string, done: ReadonlySet<number>): Promise<number> {
+    const chunks = (await this.chunks.list(runId)).filter((chunk) => chunk.stream === stream);
+    const lost = chunks.filter((chunk) => !done.has(Number(chunk.endPosition?.['range'])));
+    await this.chunks.forget(
+      runId,
+      stream,
+      lost.map((chunk) => chunk.index),
+    );
+    return chunks.reduce((next, chunk) => Math.max(next, chunk.index + 1), 0);
+  }
+
   /** Records the end of a run that got through all its streams (some may have failed). */
   async finish(report: SyncReport): Promise<void> {
     const failed = report.streams.filter((s) => s.status === 'failed');

@@ -5,8 +5,20 @@ import type { Connector, SourceCapabilities } from '../connectors/connector.js';
 import { connectorForUrl } from '../connectors/registry.js';
 import { SluiceError, isSluiceError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import type { Disposition, SourcePosition, StreamPlan, StreamSchema, SyncMode } from '../core/stream.js';
-import type { Destination, DestinationStream, StreamWriter } from '../destinations/destination.js';
+import type {
+  Disposition,
+  SourcePosition,
+  StagedChunk,
+  StreamPlan,
+  StreamSchema,
+  SyncMode,
+} from '../core/stream.js';
+import type {
+  Destination,
+  DestinationStream,
+  StagedLoadWriter,
+  StreamWriter,
+} from '../destinations/destination.js';
 import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
@@ -16,6 +28,9 @@ import { failedStreamReport, runGuardedStream } from './guarded-stream.js';
 import type { StreamAttempt } from './guarded-stream.js';
 import { readAhead } from './read-ahead.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { DEFAULT_CHUNK_ROWS, loadKeyRanges } from './resumable-load.js';
+import type { RangeLoadOutcome } from './resumable-load.js';
+import { loadIdentity, stagedLoadParts } from './staged-load-plan.js';
 import { RunRecorder } from './run-recorder.js';
 import { QuarantineWriter } from './quarantine-writer.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
@@ -203,6 +218,7 @@ async function syncStream(
   let rowsRead = 0;
   let bytesRead = 0;
   let writer: StreamWriter | undefined;
+  let resumedLoad: RangeLoadOutcome | undefined;
   const quarantine = new QuarantineWriter(destination, {
     namespace: schema.namespace,
     name: schema.name,
@@ -211,8 +227,7 @@ async function syncStream(
   // Errors from the commit on are not retried: whether it published is then not certain.
   let committing = false;
   try {
-    if (attempt > 1) await recorder.clearChunks(runId, name);
-    writer = await destination.openStream({
+    const streamSpec = {
       namespace: schema.namespace,
       name: schema.name,
       columns: schema.columns,
@@ -220,31 +235,56 @@ async function syncStream(
       disposition: basePlan.disposition,
       runId,
       ...basePlan.table,
-    });
+    };
+    const staged = stagedLoadParts(connector, destination, basePlan);
+    let stagedWriter: StagedLoadWriter | undefined;
+    if (staged) {
+      stagedWriter = await staged.openStagedLoad(streamSpec, loadIdentity(request.from, basePlan));
+      writer = stagedWriter;
+    } else {
+      if (attempt > 1) await recorder.clearChunks(runId, name);
+      writer = await destination.openStream(streamSpec);
+    }
     progress('start', 0, 0);
     // An incremental read resumes from the position the table's current version was committed with.
     const from =
       basePlan.mode === 'incremental' ? ((await destination.lastPosition?.(schema)) ?? null) : null;
     let position: SourcePosition | null = from;
-    for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
+    let chunkOffset = 0;
+    const load = async (chunk: StagedChunk, endPosition: SourcePosition | null) => {
       if (chunk.quarantine) await quarantine.write(chunk.quarantine);
       // Hashed before write() when the connector did not hash it while staging: the destination
       // may delete the staged file once it has loaded it.
       const contentSha256 = chunk.sha256 ?? (await fileSha256(chunk.path));
-      await writer.write(chunk);
+      await writer?.write(chunk);
       await recorder.recordChunk(runId, {
         stream: name,
-        index: chunk.index,
+        index: chunkOffset + chunk.index,
         rows: chunk.rows,
         bytes: chunk.bytes,
         contentSha256,
         startPosition: position,
-        endPosition: chunk.position,
+        endPosition,
       });
       rowsRead += chunk.rows;
       bytesRead += chunk.bytes;
       position = chunk.position;
       progress('chunk', rowsRead, bytesRead);
+    };
+    if (staged && stagedWriter) {
+      resumedLoad = await loadKeyRanges(staged.source, stagedWriter, {
+        plan: { ...basePlan, stageDir },
+        rowsPerRange: request.chunkRows ?? DEFAULT_CHUNK_ROWS,
+        write: (chunk, range) => load(chunk, { range }),
+        // Manifests of ranges an earlier try of this run committed stay; the others are read again.
+        onResume: async (done) => {
+          chunkOffset = await recorder.keepRangeChunks(runId, name, done);
+        },
+      });
+    } else {
+      for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
+        await load(chunk, chunk.position);
+      }
     }
     progress('commit', rowsRead, bytesRead);
     await lease.assertHeld();
@@ -253,10 +293,13 @@ async function syncStream(
     const result = await writer.commit(position);
     // Run-time check of what moved: every staged row must be in the commit (a merge consumes them all).
     const consumed = result.rowsStaged ?? result.rowsWritten;
-    if (consumed !== rowsRead) {
+    const expected = rowsRead + (resumedLoad?.rowsResumed ?? 0);
+    if (consumed !== expected) {
       throw new SluiceError(
         'VERIFY_MISMATCH',
-        `${name}: read ${rowsRead} rows but the commit holds ${consumed}`,
+        `${name}: read ${rowsRead} rows` +
+          (resumedLoad?.rowsResumed ? ` (and resumed ${resumedLoad.rowsResumed})` : '') +
+          ` but the commit holds ${consumed}`,
         {
           hint: 'this is a bug in Sluice; the snapshot is in history and can be inspected with `sluice history`',
         },
@@ -276,6 +319,11 @@ async function syncStream(
       durationMs: Date.now() - started,
       attempts: attempt,
       verification: 'passed',
+      ...(resumedLoad && {
+        ranges: resumedLoad.ranges,
+        rangesSkipped: resumedLoad.rangesSkipped,
+        rowsResumed: resumedLoad.rowsResumed,
+      }),
     };
   } catch (error) {
     await writer?.abort().catch(() => undefined);

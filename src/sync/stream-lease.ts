@@ -56,14 +56,15 @@ export class StreamLease {
   ): Promise<StreamLease> {
     const leases = new LeaseRepository(db);
     const deadline = Date.now() + settings.waitMs;
+    const request = { streamKey, runId, holder: LEASE_HOLDER, ttlMs: settings.ttlMs };
     for (;;) {
-      const blocking = await leases.tryAcquire({
-        streamKey,
-        runId,
-        holder: LEASE_HOLDER,
-        ttlMs: settings.ttlMs,
-      });
+      const blocking = await leases.tryAcquire(request);
       if (blocking === null) return new StreamLease(leases, streamKey, runId, settings.ttlMs);
+      // A holder on this machine whose process is gone (killed, crashed) cannot heartbeat any
+      // more: take its lease now instead of waiting out the TTL, so a rerun resumes at once.
+      if (isGoneHere(blocking.holder) && (await leases.takeOver(request, blocking.runId))) {
+        return new StreamLease(leases, streamKey, runId, settings.ttlMs);
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw leaseHeld(blocking, settings.waitMs);
       // Poll about once a second: a released lease is taken within a second, an expired one within TTL + 1 s.
@@ -116,6 +117,25 @@ export class StreamLease {
         hint: 'nothing of this stream was committed; check the control database is reachable and run again',
       }),
     );
+  }
+}
+
+/**
+ * True when `holder` names a process of this machine that no longer exists. A live process, one
+ * of another machine, or one that cannot be checked counts as present: waiting out the TTL is
+ * the safe mistake. (Containers sharing a hostname and a control database would defeat this;
+ * give them distinct hostnames.)
+ */
+export function isGoneHere(holder: string): boolean {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== os.hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -56,6 +56,12 @@ export interface SyncRequest {
   control?: string;
   /** Stream leases: TTL, and how long to wait for a stream another run holds (default: do not wait). */
   lease?: Partial<LeaseSettings>;
+  /**
+   * Rows per key range of a resumable full load (sources that read key ranges into a lake): each
+   * finished range is committed to the table's staging branch, so a crash or a cut connection
+   * re-reads at most the ranges in flight. Default 1,000,000.
+   */
+  chunkRows?: number;
   /** Retries of a stream on retryable errors (default DEFAULT_RETRY: 6 tries, 0.5 s doubling to 30 s, full jitter). */
   retry?: Partial<RetryPolicy>;
   /** Receives progress lines for people (stderr in the CLI). */
@@ -107,6 +113,12 @@ export interface StreamReport {
   durationMs: number;
   /** Error message when failed. */
   error?: string;
+  /** A resumable full load: its key ranges. */
+  ranges?: number;
+  /** A resumable full load: ranges an interrupted run had committed, not read again. */
+  rangesSkipped?: number;
+  /** A resumable full load: rows of those ranges (in the commit, not in `rowsRead`). */
+  rowsResumed?: number;
 }
 
 /** What a whole run did. */

@@ -11,6 +11,15 @@ export const postgresConfigSchema = z.object({
     .boolean()
     .optional()
     .describe('Use TLS (true) or not (false) when the URL has no sslmode; an sslmode in the URL wins.'),
+  parallelism: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe(
+      'Connections that read the key ranges of one large table side by side, all from one snapshot (resumable full loads).',
+    ),
   connectTimeoutMs: z
     .number()
     .int()

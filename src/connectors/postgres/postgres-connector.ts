@@ -8,22 +8,24 @@ import { SluiceError, messageOf } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
+import type { KeyRangeEvent, KeyRangePlan, KeyRangeSource } from '../key-range-read.js';
 import { assertFullOrCursorRead } from '../read-modes.js';
 import { postgresConfigSchema } from './postgres-config.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { readTableWithCopy } from './postgres-copy-reader.js';
 import { discoverPostgresSchema } from './postgres-discover.js';
+import { planPgKeyRanges, readPgKeyRanges } from './postgres-key-ranges.js';
 import { connectError, isTransientPgError, pgTarget } from './postgres-errors.js';
 import type { PgTarget } from './postgres-errors.js';
 
 export const postgresConnectorDefinition: ConnectorDefinition<PostgresConfig> = {
   type: 'postgres',
   configSchema: postgresConfigSchema,
-  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: false },
+  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: true },
   create: (config) => new PostgresConnector(config),
 };
 
-export class PostgresConnector implements Connector {
+export class PostgresConnector implements Connector, KeyRangeSource {
   /** Source type, as in the registry. */
   readonly type = 'postgres';
   /** The schema discover() lists; becomes the lake namespace. */
@@ -73,6 +75,26 @@ export class PostgresConnector implements Connector {
     } finally {
       await this.release(client);
     }
+  }
+
+  async planKeyRanges(plan: StreamPlan, rowsPerRange: number, maxRanges: number): Promise<KeyRangePlan> {
+    assertFullOrCursorRead(plan, 'PostgreSQL');
+    const client = await this.connect();
+    try {
+      return await planPgKeyRanges(client, plan, rowsPerRange, maxRanges);
+    } finally {
+      await this.release(client);
+    }
+  }
+
+  readKeyRanges(
+    plan: StreamPlan,
+    keys: KeyRangePlan,
+    ranges: readonly number[],
+  ): AsyncIterable<KeyRangeEvent> {
+    assertFullOrCursorRead(plan, 'PostgreSQL');
+    const connections = { open: () => this.connect(), release: (client: pg.Client) => this.release(client) };
+    return readPgKeyRanges(connections, plan, keys, ranges, this.config.parallelism);
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,7 @@ import type { IncrementalWindow } from './postgres-incremental.js';
 import { columnSelectExpression, quoteIdent } from './postgres-types.js';
 
 /** Settings under which COPY's text output is the stage dialect's canonical text. */
-const BEGIN_READ = [
+export const BEGIN_READ = [
   'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
   "SET LOCAL TimeZone = 'UTC'",
   "SET LOCAL DateStyle = 'ISO'",

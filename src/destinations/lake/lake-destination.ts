@@ -27,8 +27,10 @@ import type {
   Destination,
   DestinationCapabilities,
   DestinationStream,
+  StagedLoadWriter,
   StreamWriter,
 } from '../destination.js';
+import { LakeLoadWriter } from './lake-load-writer.js';
 import { LakeMergeWriter } from './lake-merge-writer.js';
 import { LakeStreamWriter } from './lake-stream-writer.js';
 import { planStreamTable } from './stream-table-plan.js';
@@ -105,6 +107,33 @@ export class LakeDestination implements Destination {
       partition,
       catalog,
     });
+  }
+
+  /** A full `replace` or `append` staged on the table's load branch (lake-load-writer.ts). */
+  async openStagedLoad(stream: DestinationStream, identity: string): Promise<StagedLoadWriter> {
+    const ident = { namespace: stream.namespace, name: stream.name };
+    assertTableIdent(ident);
+    if (this.closed || stream.disposition === 'merge') {
+      throw new SluiceError(
+        'USAGE',
+        `cannot stage a ${stream.disposition} load of ${stream.namespace}.${stream.name}`,
+        {
+          hint: 'this is a bug in Sluice: staged loads are full replace or append loads into an open lake',
+        },
+      );
+    }
+    const catalog = await this.catalog();
+    const base = await catalog.load(ident);
+    const { schema, partition } = planStreamTable(base, stream);
+    const connection = await (await this.duckdb()).connect();
+    const operation = stream.disposition === 'append' ? 'append' : 'overwrite';
+    const plan = { stream, ident, base, operation, schema, partition, catalog } as const;
+    try {
+      return await LakeLoadWriter.open(this.storage, connection, { ...plan }, identity);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
   }
 
   async lastPosition(table: { namespace: string; name: string }): Promise<SourcePosition | null> {

@@ -18,7 +18,7 @@ import { avroCompatibleName } from '../../lake/iceberg-schema.js';
 import type { DataFile } from '../../lake/manifest-schemas.js';
 import type { PartitionPlan } from '../../lake/partitioning/partition-spec.js';
 import type { StreamSchemaPlan } from '../../lake/schema-evolution.js';
-import type { SnapshotOperation } from '../../lake/snapshot-commit.js';
+import type { SnapshotOperation, SnapshotRequest } from '../../lake/snapshot-commit.js';
 import { commitRebasing } from '../../lake/rebase-commit.js';
 import type { TableCatalog } from '../../lake/table-catalog.js';
 import type { TableIdent } from '../../lake/table-location.js';
@@ -50,17 +50,20 @@ export interface LakeStreamPlan {
 }
 
 export class LakeStreamWriter implements StreamWriter {
-  private readonly written: { key: string; file: DataFile }[] = [];
-  private readonly uploads = new BackgroundUploads(UPLOADS_IN_FLIGHT);
+  /** Files written and not yet committed, with the chunk each came from. */
+  protected readonly written: { key: string; file: DataFile; chunk: number }[] = [];
+  /** Publishing of written files; drain before committing them. */
+  protected readonly uploads = new BackgroundUploads(UPLOADS_IN_FLIGHT);
   /** The staged fields written (a schema policy may drop some) and the table fields they become. */
   private readonly reads: StagedFieldRead[] = [];
   private readonly fields: IcebergField[] = [];
-  private state: 'open' | 'committed' | 'aborted' = 'open';
+  /** Committed and aborted writers refuse further work. */
+  protected state: 'open' | 'committed' | 'aborted' = 'open';
 
   constructor(
-    private readonly storage: ObjectStorage,
-    private readonly db: DuckDB,
-    private readonly plan: LakeStreamPlan,
+    protected readonly storage: ObjectStorage,
+    protected readonly db: DuckDB,
+    protected readonly plan: LakeStreamPlan,
   ) {
     plan.stream.columns.forEach((column, index) => {
       const field = plan.schema.written[index];
@@ -100,7 +103,7 @@ export class LakeStreamWriter implements StreamWriter {
     for (const { key, localPath, file } of files) {
       const publish = async () => {
         await this.storage.putFile(key, localPath);
-        this.written.push({ key, file });
+        this.written.push({ key, file, chunk: chunk.index });
       };
       // On local disk publishing is a hard link, nothing to overlap: keep it inline. An upload to a
       // remote store runs while the next chunk converts.
@@ -110,12 +113,21 @@ export class LakeStreamWriter implements StreamWriter {
   }
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
+    return this.publish(position, [], {});
+  }
+
+  /**
+   * Commits `earlier` (files committed elsewhere already, e.g. on a staging branch) and every
+   * file written as one snapshot of the table, with `extra` changes to its refs and properties.
+   */
+  protected async publish(
+    position: SourcePosition | null,
+    earlier: readonly DataFile[],
+    extra: Pick<SnapshotRequest, 'dropRefs' | 'properties'>,
+  ): Promise<CommitResult> {
     this.assertOpen('commit');
     await this.uploads.drain();
-    // Uploads finish in any order; file names start with the chunk index, so this is chunk order.
-    const name = (key: string) => key.slice(key.lastIndexOf('/') + 1);
-    this.written.sort((a, b) => (name(a.key) < name(b.key) ? -1 : 1));
-    const files = this.written.map((entry) => entry.file);
+    const files = [...earlier, ...this.sortedWritten().map((entry) => entry.file)];
     let committed;
     try {
       committed = await commitRebasing(this.plan.catalog, this.plan.ident, this.plan.base, {
@@ -125,6 +137,7 @@ export class LakeStreamWriter implements StreamWriter {
         runId: this.plan.stream.runId,
         position,
         partition: this.plan.partition,
+        ...extra,
       });
     } catch (error) {
       // The table may already reference the files: `abort` must not delete them.
@@ -154,7 +167,13 @@ export class LakeStreamWriter implements StreamWriter {
     await Promise.allSettled(this.written.map((entry) => this.storage.delete(entry.key)));
   }
 
-  private assertOpen(action: string): void {
+  /** The written files in chunk order (uploads finish in any order; file names start with the chunk index). */
+  protected sortedWritten(): { key: string; file: DataFile; chunk: number }[] {
+    const name = (key: string) => key.slice(key.lastIndexOf('/') + 1);
+    return this.written.sort((a, b) => (name(a.key) < name(b.key) ? -1 : 1));
+  }
+
+  protected assertOpen(action: string): void {
     if (this.state !== 'open') {
       throw new SluiceError(
         'USAGE',
