@@ -5,9 +5,10 @@
  */
 import { SluiceError } from '../core/errors.js';
 import type { ChangeCaptureDefinition } from './change-capture.js';
+import { mysqlChangeCaptureDefinition } from './mysql/mysql-change-capture.js';
 import { postgresChangeCapture } from './postgres/postgres-change-capture.js';
 
-const DEFINITIONS: readonly ChangeCaptureDefinition[] = [postgresChangeCapture];
+const DEFINITIONS: readonly ChangeCaptureDefinition[] = [postgresChangeCapture, mysqlChangeCaptureDefinition];
 
 /** The capture definition for a source type (`SourceConnector.type`), or null when it has none. */
 export function findChangeCapture(type: string): ChangeCaptureDefinition | null {

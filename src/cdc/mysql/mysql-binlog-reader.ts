@@ -1,0 +1,362 @@
+/**
+ * The row binlog of a MySQL/MariaDB server as an async sequence of small facts — row changes of
+ * the captured tables, TRUNCATEs, transaction ends with the position after them — read by
+ * `@vlasky/zongji` (binlog dump over mysql2: CRC32 checksums, MariaDB GTID events, row events
+ * v1/v2, MariaDB's hires and compressed formats). What this file adds to it:
+ *
+ * - positions that only ever fall on transaction boundaries (rule 1 of `change-capture.ts`):
+ *   a transaction starts at a MariaDB GTID or BEGIN and ends at its XID (InnoDB), its COMMIT
+ *   query (non-transactional engines) or, for DDL, its single statement; events outside any
+ *   transaction (rotate, GTID list, checkpoint) move the position too, so a run that waits to
+ *   catch up with `SHOW MASTER STATUS` gets there even when the log ends on such events;
+ * - flow control: the decoder pushes events as the socket delivers them, so the binlog
+ *   connection is paused while the consumer is more than `HIGH_WATER_ROWS` rows behind;
+ * - column metadata: MariaDB's binlog does not name columns (binlog_row_metadata=NO_LOG by
+ *   default), so the capture supplies each table's columns through `describe` — zongji's own
+ *   lookup splits ENUM/SET labels on commas, which breaks a label holding one.
+ */
+import ZongJi from '@vlasky/zongji';
+import type { ConnectionOptions } from 'mysql2';
+import type { ColumnSchema } from '@vlasky/zongji';
+import type { BinlogPosition } from './mysql-binlog-position.js';
+
+/** One row change of a captured table: full after-image (insert, update) or before-image (delete). */
+export interface BinlogRowsItem {
+  kind: 'rows';
+  /** `database.table`. */
+  table: string;
+  /** `i`, `u` or `d`. */
+  op: 'i' | 'u' | 'd';
+  /** Column names of the rows, in table order, as the table map describes them. */
+  columns: string[];
+  /** MySQL type codes of those columns (after ENUM/SET resolution), for schema-change checks. */
+  types: number[];
+  /** The images, keyed by column name. */
+  rows: Record<string, unknown>[];
+}
+
+/** A TRUNCATE of a captured table (a statement in the log, not row events). */
+export interface BinlogTruncateItem {
+  kind: 'truncate';
+  /** `database.table`. */
+  table: string;
+}
+
+/** DDL that removes a captured table (DROP TABLE, RENAME TABLE): the capture stops on it. */
+export interface BinlogTableGoneItem {
+  kind: 'table-gone';
+  /** `database.table`. */
+  table: string;
+  /** The statement. */
+  statement: string;
+}
+
+/** A transaction ended; `position` is where the next one starts. */
+export interface BinlogCommitItem {
+  kind: 'commit';
+  /** Position after the transaction. */
+  position: BinlogPosition;
+  /** Source commit time, ms since the epoch. */
+  timestamp: number;
+}
+
+/** Progress outside any transaction (rotate, GTID list, checkpoint events). */
+export interface BinlogProgressItem {
+  kind: 'progress';
+  /** Position after the event. */
+  position: BinlogPosition;
+}
+
+export type BinlogItem =
+  BinlogRowsItem | BinlogTruncateItem | BinlogTableGoneItem | BinlogCommitItem | BinlogProgressItem;
+
+/** How to reach the server and what to read. */
+export interface BinlogReaderOptions {
+  /** mysql2 connection options (host, port, user, password). */
+  connection: ConnectionOptions;
+  /** Where to start: a transaction boundary. */
+  from: BinlogPosition;
+  /** The captured tables: database → table names. */
+  tables: Map<string, Set<string>>;
+  /** The columns of a table now (information_schema), with ENUM/SET labels parsed exactly. */
+  describe(database: string, table: string): Promise<ColumnSchema[]>;
+}
+
+/** Rows queued ahead of the consumer before the binlog connection is paused. */
+const HIGH_WATER_ROWS = 20_000;
+/** Rows queued below which a paused connection resumes. */
+const LOW_WATER_ROWS = 5_000;
+
+/** zongji's undeclared internals this reader relies on (see the file comment). */
+interface ZongJiInternals {
+  connection?: { pause(): void; resume(): void };
+  _fetchTableInfo(event: { tableId: number; schemaName: string; tableName: string }, next: () => void): void;
+  tableMap: Record<number, { columnSchemas: ColumnSchema[]; parentSchema: string; tableName: string }>;
+}
+
+interface ZongJiEvent {
+  getTypeName(): string;
+  nextPosition: number;
+  timestamp: number;
+  gtid?: string;
+  tableId?: number;
+  tableMap?: Record<
+    number,
+    { parentSchema: string; tableName: string; columns: { name: string; type: number }[] }
+  >;
+  rows?: (Record<string, unknown> | { before: Record<string, unknown>; after: Record<string, unknown> })[];
+  query?: string;
+  schema?: string;
+  standalone?: boolean;
+  binlogName?: string;
+  position?: number;
+}
+
+const ROW_OPS: Record<string, 'i' | 'u' | 'd'> = { WriteRows: 'i', UpdateRows: 'u', DeleteRows: 'd' };
+
+export class BinlogReader {
+  private readonly zongji: ZongJi & ZongJiInternals;
+  private readonly queue: BinlogItem[] = [];
+  private queuedRows = 0;
+  private paused = false;
+  private failure: { error: unknown } | undefined;
+  private wake: (() => void) | undefined;
+  private file: string;
+  private inTransaction = false;
+  private standalone = false;
+  private gtid: string | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: BinlogReaderOptions) {
+    this.file = options.from.file;
+    this.zongji = new ZongJi({
+      ...options.connection,
+      // Values as MySQL's text protocol would print them (see mysql-binlog-values.ts).
+      dateStrings: true,
+      jsonStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      timezone: 'Z',
+    }) as ZongJi & ZongJiInternals;
+    this.zongji._fetchTableInfo = (event, next) => this.fetchTableInfo(event, next);
+    this.zongji.on('binlog', (event: unknown) => {
+      try {
+        this.onEvent(event as ZongJiEvent);
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+    this.zongji.on('error', (error: unknown) => this.fail(error));
+  }
+
+  /** Connects and starts the dump at `from`, as replica `serverId` (unique among the server's replicas). */
+  start(serverId: number): void {
+    const includeSchema = Object.fromEntries(
+      [...this.options.tables].map(([database, tables]) => [database, [...tables]]),
+    );
+    this.zongji.start({
+      serverId,
+      filename: this.options.from.file,
+      position: this.options.from.pos,
+      includeSchema,
+    });
+  }
+
+  /**
+   * The next item, or undefined when none arrived within `waitMs` (the caller checks its clock
+   * and signal). Throws what the server or the decoder reported.
+   */
+  async next(waitMs: number): Promise<BinlogItem | undefined> {
+    if (this.queue.length === 0 && !this.failure && waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        timer = setTimeout(resolve, waitMs);
+      });
+      clearTimeout(timer);
+      this.wake = undefined;
+    }
+    const item = this.queue.shift();
+    if (item === undefined) {
+      if (this.failure) throw this.failure.error;
+      return undefined;
+    }
+    if (item.kind === 'rows') {
+      this.queuedRows -= item.rows.length;
+      if (this.paused && this.queuedRows < LOW_WATER_ROWS) {
+        this.paused = false;
+        this.zongji.connection?.resume();
+      }
+    }
+    return item;
+  }
+
+  /** Disconnects. Safe to call twice. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.zongji.stop();
+  }
+
+  private push(item: BinlogItem): void {
+    this.queue.push(item);
+    if (item.kind === 'rows') {
+      this.queuedRows += item.rows.length;
+      if (!this.paused && this.queuedRows >= HIGH_WATER_ROWS) {
+        this.paused = true;
+        this.zongji.connection?.pause();
+      }
+    }
+    this.wake?.();
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= { error };
+    this.wake?.();
+  }
+
+  private position(pos: number): BinlogPosition {
+    return this.gtid ? { file: this.file, pos, gtid: this.gtid } : { file: this.file, pos };
+  }
+
+  private onEvent(event: ZongJiEvent): void {
+    const type = event.getTypeName();
+    const op = ROW_OPS[type];
+    if (op) return this.onRows(event, op);
+    switch (type) {
+      case 'Rotate':
+        // The dump starts with an artificial rotate naming the start file; a real one ends a file.
+        if (event.binlogName) this.file = event.binlogName;
+        if (!this.inTransaction && event.position)
+          this.push({ kind: 'progress', position: this.position(event.position) });
+        return;
+      case 'MariadbGtid':
+        this.inTransaction = true;
+        this.standalone = event.standalone === true;
+        this.gtid = event.gtid;
+        return;
+      case 'Xid':
+        return this.commit(event);
+      case 'Query':
+        return this.onQuery(event);
+      case 'TableMap':
+        return;
+    }
+    if (!this.inTransaction && event.nextPosition > 0) {
+      this.push({ kind: 'progress', position: this.position(event.nextPosition) });
+    }
+  }
+
+  private commit(event: ZongJiEvent): void {
+    this.inTransaction = false;
+    this.standalone = false;
+    this.push({ kind: 'commit', position: this.position(event.nextPosition), timestamp: event.timestamp });
+  }
+
+  private onQuery(event: ZongJiEvent): void {
+    const query = (event.query ?? '').trim();
+    if (/^BEGIN$/i.test(query)) {
+      this.inTransaction = true;
+      return;
+    }
+    if (/^COMMIT$/i.test(query)) return this.commit(event);
+    // A statement of its own: DDL (MariaDB marks its GTID standalone), or any statement outside
+    // a transaction. Statements inside a transaction (SAVEPOINT…) do not end it.
+    if (this.inTransaction && !this.standalone) return;
+    const database = event.schema ?? '';
+    for (const table of truncatedTables(query, database)) {
+      if (this.captured(table)) this.push({ kind: 'truncate', table: table.join('.') });
+    }
+    for (const table of removedTables(query, database)) {
+      if (this.captured(table)) this.push({ kind: 'table-gone', table: table.join('.'), statement: query });
+    }
+    this.commit(event);
+  }
+
+  private onRows(event: ZongJiEvent, op: 'i' | 'u' | 'd'): void {
+    const map = event.tableId === undefined ? undefined : event.tableMap?.[event.tableId];
+    if (!map || !this.captured([map.parentSchema, map.tableName])) return;
+    const rows = (event.rows ?? []).map((row) =>
+      'after' in row && 'before' in row
+        ? op === 'u'
+          ? row.after
+          : row.before
+        : (row as Record<string, unknown>),
+    ) as Record<string, unknown>[];
+    this.push({
+      kind: 'rows',
+      table: `${map.parentSchema}.${map.tableName}`,
+      op,
+      columns: map.columns.map((c) => c.name),
+      types: map.columns.map((c) => c.type),
+      rows,
+    });
+  }
+
+  private captured([database, table]: readonly [string, string] | string[]): boolean {
+    return this.options.tables.get(database ?? '')?.has(table ?? '') ?? false;
+  }
+
+  private fetchTableInfo(
+    event: { tableId: number; schemaName: string; tableName: string },
+    next: () => void,
+  ): void {
+    this.options.describe(event.schemaName, event.tableName).then(
+      (columnSchemas) => {
+        this.zongji.tableMap[event.tableId] = {
+          columnSchemas,
+          parentSchema: event.schemaName,
+          tableName: event.tableName,
+        };
+        next();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+}
+
+const IDENT = String.raw`(?:\x60(?:[^\x60]|\x60\x60)+\x60|[\w$]+)`;
+const TABLE_REF = String.raw`${IDENT}(?:\s*\.\s*${IDENT})?`;
+
+/** `[database, table]` of a possibly qualified, possibly quoted table reference. */
+function tableOf(reference: string, database: string): [string, string] {
+  const parts = [...reference.matchAll(new RegExp(IDENT, 'g'))].map(([part]) =>
+    part.startsWith('`') ? part.slice(1, -1).replaceAll('``', '`') : part,
+  );
+  return parts.length === 2 ? [parts[0] ?? database, parts[1] ?? ''] : [database, parts[0] ?? ''];
+}
+
+/** Tables a `TRUNCATE [TABLE] t` statement empties. */
+export function truncatedTables(query: string, database: string): [string, string][] {
+  const match = new RegExp(String.raw`^TRUNCATE\s+(?:TABLE\s+)?(${TABLE_REF})`, 'i').exec(
+    stripComments(query),
+  );
+  return match?.[1] ? [tableOf(match[1], database)] : [];
+}
+
+/** Tables a `DROP TABLE a, b` or `RENAME TABLE a TO b, …` statement removes (under their old name). */
+export function removedTables(query: string, database: string): [string, string][] {
+  const text = stripComments(query);
+  const drop = new RegExp(String.raw`^DROP\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?(.*)$`, 'is').exec(
+    text,
+  );
+  if (drop?.[1] !== undefined && !/^DROP\s+TEMPORARY/i.test(text)) {
+    return [...drop[1].matchAll(new RegExp(TABLE_REF, 'g'))].map(([ref]) => tableOf(ref, database));
+  }
+  const rename = /^RENAME\s+TABLES?\s+(.*)$/is.exec(text);
+  if (rename?.[1] !== undefined) {
+    return [...rename[1].matchAll(new RegExp(String.raw`(${TABLE_REF})\s+TO\s+${TABLE_REF}`, 'gi'))].map(
+      ([, ref]) => tableOf(ref ?? '', database),
+    );
+  }
+  const alterRename = new RegExp(
+    String.raw`^ALTER\s+(?:ONLINE\s+)?TABLE\s+(${TABLE_REF})\s+RENAME\b`,
+    'i',
+  ).exec(text);
+  return alterRename?.[1] ? [tableOf(alterRename[1], database)] : [];
+}
+
+/** MariaDB logs DDL with `/* generated by server *\/`-style comments; they are not the statement. */
+function stripComments(query: string): string {
+  return query.replace(/\/\*[\s\S]*?\*\//g, ' ').trim();
+}
