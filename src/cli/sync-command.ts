@@ -19,6 +19,7 @@ interface SyncFlags extends CdcSyncFlags {
   mode?: string;
   cursor?: string;
   softDeleteColumn?: string;
+  reconcileDeletes?: boolean;
   primaryKey?: string;
   disposition?: string;
   partitionBy?: string;
@@ -55,6 +56,10 @@ export function registerSync(program: Command): void {
     .option(
       '--soft-delete-column <column>',
       'incremental by cursor: rows where this column is set (non-NULL, or true) are deleted from the destination',
+    )
+    .option(
+      '--reconcile-deletes',
+      'incremental by cursor: also read every primary key in the same snapshot and delete the rows the source no longer has',
     )
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
@@ -98,6 +103,7 @@ Examples:
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition append --json
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --disposition merge --partition-by "day(placed_at)"
   sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental
+  sluice sync --from mysql://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at --reconcile-deletes
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at
   sluice sync --from "postgres://app@localhost/shop?parallelism=4" --to lake:./lake --tables events --chunk-rows 500000
 
@@ -175,6 +181,7 @@ async function resolveRequests(
       ...(disposition && { disposition }),
       ...(flags.cursor !== undefined && { cursor: flags.cursor }),
       ...(flags.softDeleteColumn !== undefined && { softDeleteColumn: flags.softDeleteColumn }),
+      ...(flags.reconcileDeletes && { reconcileDeletes: true }),
       ...(primaryKey && { primaryKey }),
       ...(partitionBy && { partitionBy }),
       ...(schemaPolicy && { schemaPolicy }),

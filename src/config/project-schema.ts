@@ -84,6 +84,12 @@ const SoftDeleteSchema = z
     'For merge: keep deleted rows, setting their `_sluice_deleted_at` column to the time of the merge, instead of removing them. Default: false.',
   );
 
+const ReconcileDeletesSchema = z
+  .boolean()
+  .describe(
+    'For cursor-based incremental syncs: also read every primary key of the source table in the read’s snapshot, and delete from the destination the rows whose key the source no longer has (costs one read of all keys on both sides per run). Default: false.',
+  );
+
 export const StreamOverrideSchema = strictObject({
   mode: ModeSchema.optional(),
   disposition: DispositionSchema.optional(),
@@ -92,6 +98,7 @@ export const StreamOverrideSchema = strictObject({
   partitionBy: PartitionBySchema.optional(),
   schemaPolicy: SchemaPolicySchema.optional(),
   softDelete: SoftDeleteSchema.optional(),
+  reconcileDeletes: ReconcileDeletesSchema.optional(),
 }).describe('Settings for one table that differ from its sync’s.');
 
 export const S3ConnectionSchema = strictObject({
@@ -171,6 +178,7 @@ export const SyncSchema = strictObject({
   partitionBy: PartitionBySchema.optional(),
   schemaPolicy: SchemaPolicySchema.optional(),
   softDelete: SoftDeleteSchema.optional(),
+  reconcileDeletes: ReconcileDeletesSchema.optional(),
   streams: z
     .record(z.string().min(1), StreamOverrideSchema)
     .default({})

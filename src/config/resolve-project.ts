@@ -46,6 +46,8 @@ export interface StreamSettings {
   schemaPolicy?: SchemaPolicy;
   /** For merge: soft-delete instead of removing rows. */
   softDelete?: boolean;
+  /** Cursor-based incremental: delete destination rows whose key the source no longer has. */
+  reconcileDeletes?: boolean;
 }
 
 /** One sync; its own settings are the defaults for each of its tables. */
@@ -98,6 +100,7 @@ function settings(
     partitionBy?: PartitionFieldDecl[];
     schemaPolicy?: SchemaPolicy;
     softDelete?: boolean;
+    reconcileDeletes?: boolean;
   },
 ): StreamSettings {
   const mode = own.mode ?? inherited.mode;
@@ -107,6 +110,7 @@ function settings(
     own.partitionBy === undefined ? inherited.partitionBy : partitionFieldsOf(own.partitionBy);
   const schemaPolicy = own.schemaPolicy ?? inherited.schemaPolicy;
   const softDelete = own.softDelete ?? inherited.softDelete;
+  const reconcileDeletes = own.reconcileDeletes ?? inherited.reconcileDeletes;
   return {
     mode,
     // An explicit disposition is inherited; the default follows this table's own mode.
@@ -116,6 +120,7 @@ function settings(
     ...(partitionBy === undefined ? {} : { partitionBy }),
     ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
     ...(softDelete === undefined ? {} : { softDelete }),
+    ...(reconcileDeletes === undefined ? {} : { reconcileDeletes }),
   };
 }
 
@@ -174,7 +179,7 @@ export function resolveProject(file: ProjectFile, path: string): Project {
 export function streamSettings(sync: ProjectSync, namespace: string, name: string): StreamSettings {
   const keys = Object.keys(sync.streams).filter((key) => namesTable(key, namespace, name));
   const key = keys.find((k) => k.includes('.')) ?? keys[0];
-  const { mode, disposition, cursor, primaryKey, partitionBy, schemaPolicy, softDelete } =
+  const { mode, disposition, cursor, primaryKey, partitionBy, schemaPolicy, softDelete, reconcileDeletes } =
     key === undefined ? sync : sync.streams[key]!;
   return {
     mode,
@@ -184,5 +189,6 @@ export function streamSettings(sync: ProjectSync, namespace: string, name: strin
     ...(partitionBy === undefined ? {} : { partitionBy }),
     ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
     ...(softDelete === undefined ? {} : { softDelete }),
+    ...(reconcileDeletes === undefined ? {} : { reconcileDeletes }),
   };
 }

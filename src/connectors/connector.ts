@@ -10,6 +10,11 @@ export interface SourceCapabilities {
    * source's own files (each new or changed file is read once; no cursor needed).
    */
   incrementalBy?: 'cursor' | 'file';
+  /**
+   * Cursor reads can also stage every key of the table in the read's snapshot
+   * (`StreamPlan.reconcileKeysDir`), so the run can delete what the source no longer has.
+   */
+  reconcileDeletes?: boolean;
   /** Log-based change data capture. */
   cdc: boolean;
   /** Key-range chunks read in parallel. */

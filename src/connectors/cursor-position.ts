@@ -139,6 +139,37 @@ export async function* withFinalPosition(
 }
 
 /**
+ * The plan reading only the key columns of the table, every row, into `reconcileKeysDir`; null
+ * when the plan does not reconcile deletes. A connector reads it in its incremental read's
+ * snapshot, after the rows, with its ordinary full-read path.
+ */
+export function keysPlan(plan: StreamPlan): StreamPlan | null {
+  const dir = plan.reconcileKeysDir;
+  if (dir === undefined) return null;
+  const table = `${plan.schema.namespace}.${plan.schema.name}`;
+  const columns = plan.primaryKey.map((key) => {
+    const column = plan.schema.columns.find((c) => c.name === key);
+    if (!column) {
+      throw new SluiceError(
+        'USAGE',
+        `${table} has no key column ${JSON.stringify(key)} to reconcile deletes by`,
+        {
+          hint: `pick key columns among: ${plan.schema.columns.map((c) => c.name).join(', ')}`,
+        },
+      );
+    }
+    return column;
+  });
+  const { cursor: _cursor, softDeleteColumn: _soft, reconcileKeysDir: _dir, ...rest } = plan;
+  return { ...rest, mode: 'full', schema: { ...plan.schema, columns }, stageDir: dir };
+}
+
+/** Reads a stream of chunks to its end, leaving the files where they were staged (key files). */
+export async function drainChunks(chunks: AsyncIterable<StagedChunk>): Promise<void> {
+  for await (const chunk of chunks) void chunk;
+}
+
+/**
  * The SELECT expression of the operation column: `d` for a row the soft-delete column marks
  * deleted (non-NULL; true for a boolean), else `u`; null without a soft-delete column. Standard
  * SQL, given the engine's identifier quoting.

@@ -46,6 +46,13 @@ export interface StreamPlan {
    * removes them from the destination.
    */
   softDeleteColumn?: string;
+  /**
+   * For cursor-based incremental reads that reconcile deletes: an existing, empty directory where
+   * the connector also stages every key of the table (the `primaryKey` columns, in order, stage
+   * CSV, any number of files), read in the same snapshot as the rows and complete when the read
+   * ends. The run deletes from the destination the keys it holds that are not among them.
+   */
+  reconcileKeysDir?: string;
   /** Key columns (declared, or the source's primary key). */
   primaryKey: string[];
   /** How the destination applies the rows. */

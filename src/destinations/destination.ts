@@ -124,6 +124,17 @@ export interface Destination {
    * written by `openStream` and commit once.
    */
   openStagedLoad?(stream: DestinationStream, identity: string): Promise<StagedLoadWriter>;
+  /**
+   * Writes the key columns `key` of the table's current (not deleted) rows to the Parquet file
+   * `path`, in their own types, and returns how many; 0 and no file when the table has none or
+   * does not exist. For runs that reconcile deletes. Ask under the stream's lease. Absent: the
+   * destination cannot reconcile deletes.
+   */
+  exportKeys?(
+    table: { namespace: string; name: string },
+    key: readonly string[],
+    path: string,
+  ): Promise<number>;
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;
 }

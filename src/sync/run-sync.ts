@@ -33,6 +33,7 @@ import type { RangeLoadOutcome } from './resumable-load.js';
 import { loadIdentity, stagedLoadParts } from './staged-load-plan.js';
 import { RunRecorder } from './run-recorder.js';
 import { QuarantineWriter } from './quarantine-writer.js';
+import { assertCanReconcile, makeKeysDir, stageReconciledDeletes } from './reconcile-deletes.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
 import type { StreamReport, StreamSettings, SyncReport, SyncRequest } from './sync-report.js';
 
@@ -105,6 +106,8 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
 type StreamRunPlan = Omit<StreamPlan, 'stageDir'> & {
   /** Partitioning, schema policy and soft delete, for `openStream`. */
   table: Pick<DestinationStream, 'partitionBy' | 'schemaPolicy' | 'softDelete'>;
+  /** Delete destination rows whose key the source no longer has (reconcile-deletes.ts). */
+  reconcileDeletes?: boolean;
 };
 
 /** The plan for one stream: its settings (per-table, else the request's) checked before anything runs. */
@@ -124,9 +127,11 @@ function planStream(
     ...(request.partitionBy !== undefined && { partitionBy: request.partitionBy }),
     ...(request.schemaPolicy !== undefined && { schemaPolicy: request.schemaPolicy }),
     ...(request.softDelete !== undefined && { softDelete: request.softDelete }),
+    ...(request.reconcileDeletes !== undefined && { reconcileDeletes: request.reconcileDeletes }),
   };
   const primaryKey = settings.primaryKey ?? schema.primaryKey;
   assertSupported(settings, destination, source);
+  if (settings.reconcileDeletes) assertReconcilable(settings, schema, primaryKey, destination, source);
   if (settings.disposition === 'merge' && primaryKey.length === 0) {
     throw new SluiceError('USAGE', `cannot merge ${qualifiedName(schema)}: it has no primary key`, {
       hint: 'give the key columns with --primary-key (or primaryKey in sluice.yml), or use --disposition append or replace',
@@ -140,6 +145,7 @@ function planStream(
     chunkBytes: CHUNK_BYTES,
     ...(settings.cursor !== undefined && { cursor: settings.cursor }),
     ...(settings.softDeleteColumn !== undefined && { softDeleteColumn: settings.softDeleteColumn }),
+    ...(settings.reconcileDeletes && { reconcileDeletes: true }),
     table: {
       ...(settings.partitionBy !== undefined && { partitionBy: settings.partitionBy }),
       ...(settings.schemaPolicy !== undefined && { schemaPolicy: settings.schemaPolicy }),
@@ -155,6 +161,32 @@ function planStream(
 function defaultDisposition(mode: SyncMode, source: SourceCapabilities | undefined): Disposition {
   if (mode === 'full') return 'replace';
   return source?.incrementalBy === 'file' ? 'append' : 'merge';
+}
+
+/** Key reconciliation needs a cursor read, a key, a source that stages keys and a destination that lists them. */
+function assertReconcilable(
+  settings: StreamSettings,
+  schema: StreamSchema,
+  primaryKey: readonly string[],
+  destination: Destination,
+  source: SourceCapabilities | undefined,
+): void {
+  const table = qualifiedName(schema);
+  if (settings.mode !== 'incremental' || settings.cursor === undefined || !source?.reconcileDeletes) {
+    throw new SluiceError(
+      'USAGE',
+      `--reconcile-deletes applies to cursor-based incremental syncs, not to ${table} here`,
+      {
+        hint: 'use it with --mode incremental --cursor <column> from postgres://, mysql:// or sqlite: (a full sync replaces the table anyway)',
+      },
+    );
+  }
+  if (primaryKey.length === 0) {
+    throw new SluiceError('USAGE', `cannot reconcile deletes of ${table}: it has no primary key`, {
+      hint: 'give the key columns with --primary-key (or primaryKey in sluice.yml)',
+    });
+  }
+  assertCanReconcile(destination, table);
 }
 
 function assertSupported(
@@ -213,6 +245,8 @@ async function syncStream(
   const name = qualifiedName(schema);
   const started = Date.now();
   const stageDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-stage-'));
+  const keysDir = basePlan.reconcileDeletes ? await makeKeysDir(stageDir) : undefined;
+  let rowsDeleted = 0;
   const progress = (phase: 'start' | 'chunk' | 'commit' | 'done' | 'failed', rows: number, bytes: number) =>
     request.onProgress?.({ stream: name, phase, rows, bytes });
   let rowsRead = 0;
@@ -282,9 +316,21 @@ async function syncStream(
         },
       });
     } else {
-      for await (const chunk of readAhead(connector.read({ ...basePlan, stageDir }, from), READ_AHEAD)) {
+      for await (const chunk of readAhead(
+        connector.read({ ...basePlan, stageDir, ...(keysDir && { reconcileKeysDir: keysDir }) }, from),
+        READ_AHEAD,
+      )) {
         await load(chunk, chunk.position);
       }
+    }
+    // Deletes found by key reconciliation join the same commit; the merge consumes them as staged rows.
+    const deletes = keysDir
+      ? await stageReconciledDeletes(destination, { ...basePlan, keysDir, stageDir, position })
+      : null;
+    if (deletes) {
+      await writer.write(deletes);
+      rowsDeleted = deletes.rows;
+      rowsRead += deletes.rows;
     }
     progress('commit', rowsRead, bytesRead);
     await lease.assertHeld();
@@ -319,6 +365,7 @@ async function syncStream(
       durationMs: Date.now() - started,
       attempts: attempt,
       verification: 'passed',
+      ...(keysDir && { rowsDeleted }),
       ...(resumedLoad && {
         ranges: resumedLoad.ranges,
         rangesSkipped: resumedLoad.rangesSkipped,

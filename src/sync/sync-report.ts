@@ -22,6 +22,8 @@ export interface StreamSettings {
   schemaPolicy?: SchemaPolicy;
   /** For merge: mark deleted rows in `_sluice_deleted_at` instead of removing them. */
   softDelete?: boolean;
+  /** Cursor-based incremental: delete destination rows whose key the source no longer has (`reconcile-deletes.ts`). */
+  reconcileDeletes?: boolean;
 }
 
 /** An ad-hoc sync, as `sluice sync --from … --to …` describes it. */
@@ -50,6 +52,8 @@ export interface SyncRequest {
   schemaPolicy?: SchemaPolicy;
   /** For merge: soft-delete instead of removing rows. */
   softDelete?: boolean;
+  /** Cursor-based incremental: delete destination rows whose key the source no longer has. */
+  reconcileDeletes?: boolean;
   /** Per-table settings (from a project file), overriding the settings above. */
   settingsFor?: (namespace: string, name: string) => StreamSettings;
   /** Control database URL; default: the destination's (`defaultControlUrl`: a local lake's own `<root>/_sluice/control.db`). */
@@ -99,6 +103,8 @@ export interface StreamReport {
   rowsWritten: number;
   /** Rows set aside in quarantine instead of loaded. */
   rowsQuarantined: number;
+  /** Reconciled deletes: destination rows deleted because the source no longer has their key. */
+  rowsDeleted?: number;
   /** Bytes of data files written. */
   bytesWritten: number;
   /** Data files written. */

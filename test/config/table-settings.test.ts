@@ -66,6 +66,22 @@ describe('table settings in sluice.yml', () => {
     });
   });
 
+  it('inherits reconcileDeletes from the sync and overrides it per table', () => {
+    const sync = parse(
+      project(`    mode: incremental
+    cursor: updated_at
+    reconcileDeletes: true
+    streams:
+      audit: { reconcileDeletes: false }
+`),
+    ).syncs[0]!;
+    expect(streamSettings(sync, 'main', 'orders')).toMatchObject({
+      mode: 'incremental',
+      reconcileDeletes: true,
+    });
+    expect(streamSettings(sync, 'main', 'audit')).toMatchObject({ reconcileDeletes: false });
+  });
+
   it('explains an unquoted YAML list item that a comma split', () => {
     const error = problem(project('    partitionBy: [day(placed_at), bucket(16, buyer_id)]\n'));
     expect(error.message).toContain('syncs[0].partitionBy');

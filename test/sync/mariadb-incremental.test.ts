@@ -109,6 +109,22 @@ describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column',
     });
   });
 
+  it('--reconcile-deletes deletes the rows whose key the source no longer has', async () => {
+    await db.sql(`CREATE TABLE stock (sku varchar(20) PRIMARY KEY, updated_at datetime(6) NOT NULL, qty int);
+      INSERT INTO stock SELECT CONCAT('sku-', seq), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, seq FROM seq_1_to_40`);
+    expect((await sync('stock', { reconcileDeletes: true })).rowsRead).toBe(40);
+    await db.sql(
+      `DELETE FROM stock WHERE qty IN (1, 22, 40); UPDATE stock SET qty = 7000, updated_at = '2024-03-01' WHERE qty = 7`,
+    );
+    const plain = await sync('stock');
+    expect(plain.status, JSON.stringify(plain)).toBe('succeeded');
+    expect((await diffMariadbTable(db, lake, 'stock')).extra).toHaveLength(3);
+    const reconciled = await sync('stock', { reconcileDeletes: true });
+    expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
+    expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
+    expect(await diffMariadbTable(db, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+  });
+
   it('fails with a GRANT PROCESS hint when it cannot see the open transactions', async () => {
     await db.sql(`CREATE TABLE hidden (id int PRIMARY KEY, updated_at datetime(6))`);
     const user = await createTestMariaDbUser('incr', 'secret-pw', [`SELECT ON \`${db.name}\`.*`]);

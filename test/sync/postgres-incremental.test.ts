@@ -99,6 +99,34 @@ describe.skipIf(!pgUp)('incremental syncs from PostgreSQL by a cursor column', (
     });
   });
 
+  it('--reconcile-deletes deletes the rows whose key the source no longer has (composite text key)', async () => {
+    await db.sql(`CREATE TABLE stock (shop text, sku text, updated_at timestamptz NOT NULL, qty int, PRIMARY KEY (shop, sku));
+      INSERT INTO stock SELECT 'shop ' || (i % 3), 'sku,"' || i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', i
+        FROM generate_series(1, 40) i`);
+    expect((await sync('stock', { reconcileDeletes: true })).rowsRead).toBe(40);
+    await db.sql(`DELETE FROM stock WHERE qty IN (3, 17, 40);
+      UPDATE stock SET qty = 1000, updated_at = '2024-03-01 00:00:00+00' WHERE qty = 5`);
+    // Without reconciliation the cursor read cannot see the deletes: the lake keeps three rows too many.
+    const plain = await sync('stock');
+    expect(plain.status, JSON.stringify(plain)).toBe('succeeded');
+    expect((await diffPostgresTable(db.url, lake, 'stock')).extra).toHaveLength(3);
+
+    const reconciled = await sync('stock', { reconcileDeletes: true });
+    expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
+    expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
+    expect(await diffPostgresTable(db.url, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+    // Nothing left to delete: the next run stages no deletes.
+    const again = await sync('stock', { reconcileDeletes: true });
+    expect(again.streams[0]?.rowsDeleted).toBe(0);
+    expect(await diffPostgresTable(db.url, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+  });
+
+  it('refuses --reconcile-deletes outside cursor-based incremental syncs', async () => {
+    await db.sql(`CREATE TABLE plain (id int PRIMARY KEY, updated_at timestamptz)`);
+    const full = await sync('plain', { mode: 'full', reconcileDeletes: true }).catch((e: unknown) => e);
+    expect(isSluiceError(full, 'USAGE') && full.message, String(full)).toContain('--reconcile-deletes');
+  });
+
   it('refuses append (re-read rows would repeat) and a cursor without an exact order', async () => {
     await db.sql(`CREATE TABLE notes (id int PRIMARY KEY, updated_at timestamptz, body text, score float8)`);
     const append = await sync('notes', { disposition: 'append' }).catch((e: unknown) => e);

@@ -10,7 +10,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
 import { interleaveChunks } from '../interleave-chunks.js';
-import { cursorColumnOf, withFinalPosition } from '../cursor-position.js';
+import { cursorColumnOf, drainChunks, keysPlan, withFinalPosition } from '../cursor-position.js';
 import { assertFullOrCursorRead } from '../read-modes.js';
 import { StageChunkWriter } from '../stage-chunk-writer.js';
 import { mysqlConfigSchema } from './mysql-config.js';
@@ -33,7 +33,13 @@ import { mysqlSelectStatement, stageMysqlSelect } from './mysql-reader.js';
 export const mysqlConnectorDefinition: ConnectorDefinition<MysqlConfig> = {
   type: 'mysql',
   configSchema: mysqlConfigSchema,
-  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: true },
+  capabilities: {
+    incremental: true,
+    incrementalBy: 'cursor',
+    reconcileDeletes: true,
+    cdc: false,
+    parallelChunks: true,
+  },
   create: (config) => new MysqlConnector(config),
 };
 
@@ -128,6 +134,12 @@ export class MysqlConnector implements Connector {
         throw queryError(error, 'opening a snapshot', null, 'START TRANSACTION WITH CONSISTENT SNAPSHOT');
       }
       window = await mysqlIncrementalWindow(connection, plan, from, horizon);
+      // Every key, in the same snapshot as the rows, when deletes are reconciled (cursor-position.ts).
+      const keys = keysPlan(plan);
+      if (keys) {
+        const writer = new StageChunkWriter(keys.stageDir, 'keys-');
+        await drainChunks(stageMysqlSelect(connection, keys, mysqlSelectStatement(keys), writer));
+      }
     } catch (error) {
       await this.release(connection, false);
       throw error;

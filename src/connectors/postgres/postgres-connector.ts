@@ -21,7 +21,13 @@ import type { PgTarget } from './postgres-errors.js';
 export const postgresConnectorDefinition: ConnectorDefinition<PostgresConfig> = {
   type: 'postgres',
   configSchema: postgresConfigSchema,
-  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: true },
+  capabilities: {
+    incremental: true,
+    incrementalBy: 'cursor',
+    reconcileDeletes: true,
+    cdc: false,
+    parallelChunks: true,
+  },
   create: (config) => new PostgresConnector(config),
 };
 

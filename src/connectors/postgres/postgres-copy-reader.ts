@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SourcePosition, StagedChunk, StreamPlan } from '../../core/stream.js';
-import { cursorColumnOf, withFinalPosition } from '../cursor-position.js';
+import { cursorColumnOf, drainChunks, keysPlan, withFinalPosition } from '../cursor-position.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import { readError } from './postgres-errors.js';
 import { incrementalWindow, readHorizon } from './postgres-incremental.js';
@@ -58,6 +58,12 @@ export async function* readTableWithCopy(
     const horizon = incremental ? await readHorizon(client, plan, cursorColumnOf(plan)) : null;
     await client.query(BEGIN_READ);
     const window = incremental ? await incrementalWindow(client, plan, from, horizon) : undefined;
+    // Every key, in the same snapshot as the rows, when deletes are reconciled (cursor-position.ts).
+    const keys = keysPlan(plan);
+    if (keys) {
+      sql = copyStatement(keys);
+      await drainChunks(splitCsvIntoChunks(client.query(copyTo(sql)), keys.stageDir, keys.chunkBytes));
+    }
     sql = copyStatement(plan, window);
     const copy = client.query(copyTo(sql));
     // The driver may report a late error after the consumer stopped reading; it is handled by

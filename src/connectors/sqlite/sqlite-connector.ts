@@ -19,7 +19,13 @@ import { readSqliteTable } from './sqlite-reader.js';
 export const sqliteConnectorDefinition: ConnectorDefinition<SqliteConfig> = {
   type: 'sqlite',
   configSchema: sqliteConfigSchema,
-  capabilities: { incremental: true, incrementalBy: 'cursor', cdc: false, parallelChunks: false },
+  capabilities: {
+    incremental: true,
+    incrementalBy: 'cursor',
+    reconcileDeletes: true,
+    cdc: false,
+    parallelChunks: false,
+  },
   create: (config) => new SqliteConnector(config),
 };
 

@@ -2,7 +2,8 @@
  * Cursor-based incremental reads from SQLite, under the rules of `../cursor-position.ts`: one read
  * transaction holds the position query and the read, so both see one snapshot; `cursor >= ?` (the
  * position is the column's stored value as text, which SQLite compares under the column's own
- * affinity), NULL cursors on every run, a `_sluice_op` column from the soft-delete column.
+ * affinity), NULL cursors on every run, a `_sluice_op` column from the soft-delete column, and
+ * every key of the table when deletes are reconciled (`keysPlan`).
  *
  * No safety horizon is needed: SQLite has one writer at a time, so every row committed when the
  * read starts was written before the transaction still in progress (if any) began, and a
@@ -14,6 +15,8 @@ import {
   cursorColumnOf,
   cursorStart,
   deleteMarkerSql,
+  drainChunks,
+  keysPlan,
   nextPosition,
   withFinalPosition,
 } from '../cursor-position.js';
@@ -48,6 +51,9 @@ export async function* readSqliteIncrementally(
       from,
       reached === null || reached === undefined ? null : String(reached),
     );
+    // Every key, in the same transaction (snapshot) as the rows, when deletes are reconciled.
+    const keys = keysPlan(plan);
+    if (keys) await drainChunks(readSqliteTable(db, file, keys));
     const chunks = withFinalPosition(readSqliteTable(db, file, plan, window), from, position);
     for await (const chunk of chunks) yield window.operation ? { ...chunk, operations: true } : chunk;
   } catch (error) {

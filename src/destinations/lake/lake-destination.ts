@@ -32,6 +32,7 @@ import type {
 } from '../destination.js';
 import { LakeLoadWriter } from './lake-load-writer.js';
 import { LakeMergeWriter } from './lake-merge-writer.js';
+import { exportLakeKeys } from './lake-table-keys.js';
 import { LakeStreamWriter } from './lake-stream-writer.js';
 import { planStreamTable } from './stream-table-plan.js';
 
@@ -142,6 +143,17 @@ export class LakeDestination implements Destination {
     // The same catalog (control database) the stream's commit goes through.
     const catalog = new LakeCatalog(this.storage, control === null ? {} : { control });
     return catalog.lastPosition(table);
+  }
+
+  async exportKeys(
+    table: { namespace: string; name: string },
+    key: readonly string[],
+    path: string,
+  ): Promise<number> {
+    await this.catalog();
+    const control = (await this.control!).db;
+    const catalog = new LakeCatalog(this.storage, control === null ? {} : { control });
+    return exportLakeKeys(catalog, await this.duckdb(), table, key, path);
   }
 
   async close(): Promise<void> {
