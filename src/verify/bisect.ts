@@ -65,6 +65,8 @@ export interface BisectStats {
   leafRanges: number;
   /** Row hashes fetched, both sides together. */
   rowsFetched: number;
+  /** True when the passes used the fast typed hashes (`typed-hash.ts`), false for md5 sums. */
+  typedHashing: boolean;
 }
 
 /** A changed row: its key and the compared columns whose values differ. */
@@ -129,21 +131,23 @@ export async function bisectTable(
     rangesDiffering: 0,
     leafRanges: 0,
     rowsFetched: 0,
+    typedHashing: false,
   };
   const splittable =
     canSplitKey(source.key) && canSplitKey(destination.key) && source.key.length === destination.key.length;
 
+  // Both sides must hash the same way within a pass: the fast typed hashes when both have them.
+  const typed = Boolean(source.endpoint.typedRangeHashes && destination.endpoint.typedRangeHashes);
+  stats.typedHashing = typed;
+  const hashes = (side: BisectSide, within: readonly KeyRange[], bounds: readonly KeyTuple[]) =>
+    typed && side.endpoint.typedRangeHashes
+      ? side.endpoint.typedRangeHashes(side.table, side.columns, side.key, within, bounds)
+      : side.endpoint.rangeHashes(side.table, side.columns, side.key, within, bounds);
   const hashPass = async (within: readonly KeyRange[], bounds: readonly KeyTuple[]) => {
     stats.passes++;
     const [left, right] = await Promise.all([
-      source.endpoint.rangeHashes(source.table, source.columns, source.key, within, bounds),
-      destination.endpoint.rangeHashes(
-        destination.table,
-        destination.columns,
-        destination.key,
-        within,
-        bounds,
-      ),
+      hashes(source, within, bounds),
+      hashes(destination, within, bounds),
     ]);
     const pending: Pending[] = [];
     const buckets = new Set([...left.keys(), ...right.keys()]);

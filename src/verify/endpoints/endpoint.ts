@@ -48,6 +48,19 @@ export interface VerifyEndpoint {
     bounds: readonly KeyTuple[],
   ): Promise<Map<number, RangeHash>>;
   /**
+   * Optional fast path: `rangeHashes` with the fingerprint of `typed-hash.ts` (DuckDB's `hash()`
+   * of the typed values, computed in this process) instead of md5 sums. Its numbers are only
+   * comparable with another endpoint's `typedRangeHashes`: bisection uses it when both sides
+   * have it, `rangeHashes` otherwise.
+   */
+  typedRangeHashes?(
+    table: TableRef,
+    columns: readonly CanonicalColumn[],
+    key: readonly CanonicalColumn[],
+    within: readonly KeyRange[],
+    bounds: readonly KeyTuple[],
+  ): Promise<Map<number, RangeHash>>;
+  /**
    * About `wanted` keys inside `range`, sorted in key order and roughly evenly spaced, to split
    * it into sub-ranges; `rows` is the range's row count, so large ranges can be sampled rather
    * than read. Keys with a NULL are left out.

@@ -1,9 +1,12 @@
 /**
  * PostgreSQL as a verify endpoint, on either side: tables come from the PostgreSQL connector's
- * discovery (the schema named by `?schema=`, default public), hashes are computed by the server
- * on one session with the settings of `hash-dialect.ts`.
+ * discovery (the schema named by `?schema=`, default public); everything runs on one session
+ * with the settings of `hash-dialect.ts` (those of the connector's COPY reads). Hashing passes
+ * stream the rows out with COPY and hash them in DuckDB (`copy-hash.ts`) when the other side
+ * can do the same; otherwise, and for single rows, the server computes the md5 hashes.
  */
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { connectorForUrl, postgresConfigFromUrl } from '../../connectors/registry.js';
 import { connectError, pgTarget } from '../../connectors/postgres/postgres-errors.js';
 import { redactUrl } from '../../core/redact.js';
@@ -46,5 +49,11 @@ export async function openPostgresEndpoint(url: string): Promise<VerifyEndpoint>
       }
     },
     close: () => client.end().catch(() => undefined),
+    copyOut(sql) {
+      const copy = client.query(copyTo(sql));
+      // A late driver error after the reader stopped is handled by the read that failed.
+      copy.on('error', () => undefined);
+      return copy;
+    },
   });
 }

@@ -1,15 +1,24 @@
 /**
  * A verify endpoint whose engine runs the hashing SQL itself (PostgreSQL, DuckDB over the lake).
- * The engine-specific parts — listing tables, running SQL, closing — come from the caller.
+ * The engine-specific parts — listing tables, running SQL, closing, PostgreSQL's COPY — come
+ * from the caller. The fast typed hashes (`typed-hash.ts`) run in the engine when it is DuckDB;
+ * PostgreSQL's rows are streamed out with COPY into a private DuckDB opened on first use
+ * (`copy-hash.ts`).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError, messageOf } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { RunRows } from '../fingerprint-queries.js';
 import type { HashDialect } from '../hash-dialect.js';
-import { isUsableBound, type KeyRange, type KeyTuple } from '../key-ranges.js';
+import { isUsableBound, rangesSql, type KeyRange, type KeyTuple } from '../key-ranges.js';
 import { leafRowsSql, rangeHashesSql, sampledKeysSql, thinnedKeysSql } from '../range-queries.js';
-import type { TableRef } from '../row-hash.js';
+import { tableSql, type TableRef } from '../row-hash.js';
+import { typedRangeHashesSql } from '../typed-hash.js';
+import { openDuckDB, type DuckDB } from '../../engine/duckdb.js';
+import { copyOutSql, hashCopyOutput } from './copy-hash.js';
 import type { LeafRow, RangeHash, VerifyEndpoint, VerifyTable } from './endpoint.js';
 
 /** Ranges up to this many rows are read exactly (through an index); larger ones are sampled. */
@@ -36,6 +45,12 @@ export interface SqlEngine {
   listTables(): Promise<VerifyTable[]>;
   /** Releases the session. */
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: runs a `COPY … TO STDOUT` on the session and returns its bytes, so the
+   * rows can be hashed by DuckDB (`typedRangeHashes`); absent, a PostgreSQL endpoint has no
+   * fast path.
+   */
+  copyOut?(sql: string): AsyncIterable<Buffer>;
 }
 
 /** Rows between two thinned keys, so that `wanted` keys split `rows` rows into equal parts. */
@@ -62,11 +77,23 @@ export function evenlySpaced(keys: readonly KeyTuple[], wanted: number): KeyTupl
   return picked;
 }
 
+/** The rows of a `(bucket, rows, hash_sum)` query. */
+function toRangeHashes(rows: readonly Record<string, unknown>[]): Map<number, RangeHash> {
+  return new Map(
+    rows.map((row) => [Number(row.bucket), { rows: Number(row.rows), hashSum: String(row.hash_sum) }]),
+  );
+}
+
 export class SqlEndpoint implements VerifyEndpoint {
   readonly label: string;
+  /** Set when the engine is DuckDB, or PostgreSQL with `copyOut` (see the interface). */
+  readonly typedRangeHashes?: VerifyEndpoint['typedRangeHashes'];
+  private hasher: Promise<{ db: DuckDB; dir: string }> | undefined;
 
   constructor(private readonly engine: SqlEngine) {
     this.label = engine.label;
+    if (engine.dialect === 'duckdb') this.typedRangeHashes = (...args) => this.typedInEngine(...args);
+    else if (engine.copyOut) this.typedRangeHashes = (...args) => this.typedThroughCopy(...args);
   }
 
   listTables(): Promise<VerifyTable[]> {
@@ -80,9 +107,8 @@ export class SqlEndpoint implements VerifyEndpoint {
     within: readonly KeyRange[],
     bounds: readonly KeyTuple[],
   ): Promise<Map<number, RangeHash>> {
-    const rows = await this.query(rangeHashesSql(this.engine.dialect, table, columns, key, within, bounds));
-    return new Map(
-      rows.map((row) => [Number(row.bucket), { rows: Number(row.rows), hashSum: String(row.hash_sum) }]),
+    return toRangeHashes(
+      await this.query(rangeHashesSql(this.engine.dialect, table, columns, key, within, bounds)),
     );
   }
 
@@ -121,13 +147,67 @@ export class SqlEndpoint implements VerifyEndpoint {
     }));
   }
 
-  close(): Promise<void> {
-    return this.engine.close();
+  async close(): Promise<void> {
+    const hasher = this.hasher;
+    this.hasher = undefined;
+    if (hasher) {
+      const opened = await hasher.catch(() => undefined);
+      opened?.db.close();
+      if (opened) rmSync(opened.dir, { recursive: true, force: true });
+    }
+    await this.engine.close();
   }
 
-  private async query(sql: string): Promise<readonly Record<string, unknown>[]> {
+  /** The fast fingerprint computed by the DuckDB that holds the table. */
+  private async typedInEngine(
+    table: TableRef,
+    columns: readonly CanonicalColumn[],
+    key: readonly CanonicalColumn[],
+    within: readonly KeyRange[],
+    bounds: readonly KeyTuple[],
+  ): Promise<Map<number, RangeHash>> {
+    const where = rangesSql('duckdb', key, within);
+    return toRangeHashes(await this.query(typedRangeHashesSql(tableSql(table), where, columns, key, bounds)));
+  }
+
+  /** The fast fingerprint of PostgreSQL rows: selected by range in PostgreSQL, hashed by a local DuckDB. */
+  private async typedThroughCopy(
+    table: TableRef,
+    columns: readonly CanonicalColumn[],
+    key: readonly CanonicalColumn[],
+    within: readonly KeyRange[],
+    bounds: readonly KeyTuple[],
+  ): Promise<Map<number, RangeHash>> {
+    const copyOut = this.engine.copyOut;
+    if (!copyOut) throw new Error('typedThroughCopy needs copyOut');
+    const sql = copyOutSql(table, columns, rangesSql('postgres', key, within));
+    const { db, dir } = await this.openHasher();
+    return this.guarded(sql, () =>
+      hashCopyOutput({ copy: copyOut(sql), db, stageDir: dir, columns, key, bounds }),
+    );
+  }
+
+  private openHasher(): Promise<{ db: DuckDB; dir: string }> {
+    this.hasher ??= (async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-verify-copy-'));
+      try {
+        return { db: await openDuckDB(), dir };
+      } catch (error) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    })();
+    return this.hasher;
+  }
+
+  private query(sql: string): Promise<readonly Record<string, unknown>[]> {
+    return this.guarded(sql, () => this.engine.run(sql));
+  }
+
+  /** Runs `action` for `sql`, turning engine and driver errors into one SOURCE_READ that says whether the connection was lost. */
+  private async guarded<T>(sql: string, action: () => Promise<T>): Promise<T> {
     try {
-      return await this.engine.run(sql);
+      return await action();
     } catch (error) {
       if (error instanceof SluiceError && error.code !== 'QUERY') throw error;
       const detail = redact(messageOf(error));

@@ -74,6 +74,19 @@ class StagedEndpoint implements VerifyEndpoint {
     return this.hashed.rangeHashes(table, columns, keyColumns, within, bounds);
   }
 
+  async typedRangeHashes(
+    table: TableRef,
+    columns: readonly CanonicalColumn[],
+    keyColumns: readonly CanonicalColumn[],
+    within: readonly KeyRange[],
+    bounds: readonly KeyTuple[],
+  ): Promise<Map<number, RangeHash>> {
+    await this.load(table);
+    // The local copy is DuckDB: the fast path is always there.
+    const typed = this.hashed.typedRangeHashes as NonNullable<VerifyEndpoint['typedRangeHashes']>;
+    return typed(table, columns, keyColumns, within, bounds);
+  }
+
   async sampleKeys(
     table: TableRef,
     keyColumns: readonly CanonicalColumn[],
