@@ -41,6 +41,8 @@ export async function describeMysqlTable(
     const type = row.COLUMN_TYPE.toLowerCase();
     if (type.startsWith('enum(')) return { ...row, ENUM_VALUES: quotedLabels(row.COLUMN_TYPE) };
     if (type.startsWith('set(')) return { ...row, SET_VALUES: quotedLabels(row.COLUMN_TYPE) };
+    // The raw bytes, printed by mysql-binlog-values.ts as MariaDB prints them.
+    if (type === 'inet6') return { ...row, COLUMN_TYPE: 'binary(16)' };
     return row;
   });
   const discovered = (await discoverMysql(connection, database)).find((s) => s.name === table);

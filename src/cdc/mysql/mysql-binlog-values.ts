@@ -11,6 +11,10 @@
  *   is what the snapshot's `col + 0e0` prints);
  * - YEAR arrives as raw + 1900, so the zero year `0000` arrives as 1900 (not a YEAR value);
  * - an ENUM holding the empty error value (index 0) arrives as undefined;
+ * - INET6 is handed over as its 16 bytes (`mysql-binlog-columns.ts` describes it as binary(16))
+ *   and printed here the way MariaDB prints it, which the decoder's own formatter does not match
+ *   (MariaDB compresses the longest zero run even of one group, and prints `::a.b.c.d` only
+ *   for a six-group leading zero run);
  * - GEOMETRY arrives parsed (the SRID is gone): refused up front by the capture's check.
  */
 import type { CanonicalColumn } from '../../core/canonical-types.js';
@@ -35,6 +39,8 @@ export function binlogFieldWriter(column: CanonicalColumn): BinlogFieldWriter {
     return (value, out) =>
       encode(Buffer.from(value === DECODED_ZERO_YEAR ? '0' : String(value), 'latin1'), out);
   }
+  if (dataType === 'inet6')
+    return (value, out) => encode(Buffer.from(mariadbInet6Text(value as Buffer), 'latin1'), out);
   if (dataType === 'enum') return (value, out) => encode(textBytes(value ?? ''), out);
   return (value, out) => encode(textBytes(value), out);
 }
@@ -46,4 +52,36 @@ function textBytes(value: unknown): Buffer {
   if (typeof value === 'number' || typeof value === 'bigint') return Buffer.from(String(value), 'latin1');
   // A decoder form this file does not know: failing beats staging a wrong value.
   throw new TypeError(`unexpected binlog value ${JSON.stringify(value)} (${typeof value})`);
+}
+
+/** An INET6 value's 16 bytes as MariaDB prints them (its ipv6_to_str). */
+export function mariadbInet6Text(bytes: Buffer): string {
+  const words = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
+  // The longest run of zero groups, the first one on a tie; a single zero group counts.
+  let gap = { pos: -1, length: -1 };
+  let run = { pos: -1, length: -1 };
+  for (let i = 0; i < 8; i++) {
+    if (words[i] !== 0) {
+      if (run.pos !== -1 && run.length > gap.length) gap = run;
+      run = { pos: -1, length: -1 };
+    } else if (run.pos !== -1) {
+      run = { pos: run.pos, length: run.length + 1 };
+    } else {
+      run = { pos: i, length: 1 };
+    }
+  }
+  if (run.pos !== -1 && run.length > gap.length) gap = run;
+  if (gap.pos === 0 && (gap.length === 6 || (gap.length === 5 && words[5] === 0xffff))) {
+    return `::${gap.length === 5 ? 'ffff:' : ''}${[...bytes.subarray(12, 16)].join('.')}`;
+  }
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === gap.pos) {
+      text += i === 0 ? '::' : ':';
+      i += gap.length - 1;
+    } else {
+      text += (words[i] as number).toString(16) + (i === 7 ? '' : ':');
+    }
+  }
+  return text;
 }

@@ -171,12 +171,17 @@ export class MysqlChangeCapture implements ChangeCapture {
           throw binlogError(error, start);
         });
         if (item?.kind === 'rows') {
+          // The table already holds this transaction (it started before the table's position).
+          const held = options.streamFrom?.get(item.table);
+          if (held && compareBinlogPositions(position, held) < 0) continue;
           const stream = this.streamOf(byKey, item);
           await batch.addRows(item.table, stream.plan.primaryKey, stream.columns, item.op, item.rows);
           openRows = true;
           continue;
         }
         if (item?.kind === 'truncate') {
+          const held = options.streamFrom?.get(item.table);
+          if (held && compareBinlogPositions(position, held) < 0) continue;
           const stream = byKey.get(item.table) as StreamColumns;
           await batch.truncate(item.table, stream.plan.primaryKey, stream.columns);
           continue;
