@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresConnectorDefinition } from '../../src/connectors/postgres/postgres-connector.js';
 import { connectorForUrl } from '../../src/connectors/registry.js';
 import { isSluiceError } from '../../src/core/errors.js';
+import { queryLake } from '../../src/lake/lake-query.js';
+import { runSync } from '../../src/sync/run-sync.js';
 import type { SluiceError } from '../../src/core/errors.js';
 import { encodeStageRow } from '../../src/core/stage-csv.js';
 import type { StreamSchema } from '../../src/core/stream.js';
@@ -24,6 +26,7 @@ CREATE TYPE mood AS ENUM ('sad', 'happy');
 CREATE DOMAIN price AS numeric(12,2);
 CREATE DOMAIN code AS varchar(8);
 CREATE DOMAIN strict_code AS code NOT NULL;
+CREATE DOMAIN codes AS code[];
 CREATE TABLE coded (id int PRIMARY KEY, c strict_code);
 CREATE TABLE samples (
   id int4 PRIMARY KEY,
@@ -32,7 +35,14 @@ CREATE TABLE samples (
   c_text text, c_varchar varchar(20), c_bpchar char(5), c_name name, c_citext citext, c_code code,
   c_bytea bytea, c_date date, c_time time(6), c_timestamp timestamp, c_timestamptz timestamptz,
   c_uuid uuid, c_json json, c_jsonb jsonb,
-  c_interval interval, c_int_array int4[], c_mood mood, c_inet inet, c_money money, c_timetz timetz
+  c_interval interval, c_int_array int4[], c_mood mood, c_inet inet, c_money money, c_timetz timetz,
+  c_int4range int4range, c_int8range int8range, c_numrange numrange, c_tsrange tsrange,
+  c_tstzrange tstzrange, c_daterange daterange, c_int4multirange int4multirange,
+  c_tsvector tsvector, c_tsquery tsquery,
+  c_point point, c_line line, c_lseg lseg, c_box box, c_path path, c_polygon polygon, c_circle circle,
+  c_bit bit(4), c_varbit varbit, c_cidr cidr, c_macaddr macaddr, c_macaddr8 macaddr8,
+  c_text_array text[], c_int_matrix int4[][], c_tstz_array timestamptz[], c_mood_array mood[],
+  c_codes codes, c_xml xml
 );`;
 
 /** Canonical type each samples column must be discovered as (and whether a note explains it). */
@@ -68,6 +78,33 @@ const EXPECTED_TYPES: Record<string, [string, boolean]> = {
   c_inet: ['string', true],
   c_money: ['string', true],
   c_timetz: ['string', true],
+  c_int4range: ['string', true],
+  c_int8range: ['string', true],
+  c_numrange: ['string', true],
+  c_tsrange: ['string', true],
+  c_tstzrange: ['string', true],
+  c_daterange: ['string', true],
+  c_int4multirange: ['string', true],
+  c_tsvector: ['string', true],
+  c_tsquery: ['string', true],
+  c_point: ['string', true],
+  c_line: ['string', true],
+  c_lseg: ['string', true],
+  c_box: ['string', true],
+  c_path: ['string', true],
+  c_polygon: ['string', true],
+  c_circle: ['string', true],
+  c_bit: ['string', true],
+  c_varbit: ['string', true],
+  c_cidr: ['string', true],
+  c_macaddr: ['string', true],
+  c_macaddr8: ['string', true],
+  c_text_array: ['string', true],
+  c_int_matrix: ['string', true],
+  c_tstz_array: ['string', true],
+  c_mood_array: ['string', true],
+  c_codes: ['string', true],
+  c_xml: ['string', true],
 };
 
 /** [column, SQL literal, canonical text expected in the stage file]. One row per case. */
@@ -146,6 +183,82 @@ const VALUE_CASES: [string, string, string][] = [
   ['c_inet', "'192.168.0.1/24'", '192.168.0.1/24'],
   ['c_money', '12.34', '$12.34'],
   ['c_timetz', "'12:00:00+02'", '12:00:00+02'],
+  // The edges of the types carried as PostgreSQL's own text (postgres-types.ts), value by value.
+  ['c_numeric_plain', "'-Infinity'", '-Infinity'],
+  ['c_numeric_plain', '10::numeric ^ 130 + 0.000001', '1' + '0'.repeat(130) + '.0000010000000000'],
+  ['c_timestamptz', "'1969-07-20 20:17:40.5+00'", '1969-07-20 20:17:40.5+00'],
+  ['c_timestamptz', "'0001-01-01 00:00:00+00'", '0001-01-01 00:00:00+00'],
+  ['c_timestamptz', "'99999-12-31 23:59:59.999999+00'", '99999-12-31 23:59:59.999999+00'],
+  ['c_timestamptz', "'294247-01-10 04:00:54.775806+00'", '294247-01-10 04:00:54.775806+00'],
+  ['c_interval', "'-1 year -2 mons +3 days -04:05:06.000001'", '-1 years -2 mons +3 days -04:05:06.000001'],
+  ['c_interval', "'1000000 hours'", '1000000:00:00'],
+  ['c_interval', "'0'", '00:00:00'],
+  ['c_timetz', "'23:59:59.999999-14:59'", '23:59:59.999999-14:59'],
+  ['c_timetz', "'00:00:00+00'", '00:00:00+00'],
+  ['c_money', '-92233720368547758.08', '-$92,233,720,368,547,758.08'],
+  ['c_money', '92233720368547758.07', '$92,233,720,368,547,758.07'],
+  ['c_inet', "'10.0.0.1'", '10.0.0.1'],
+  ['c_inet', "'2001:db8::1/64'", '2001:db8::1/64'],
+  ['c_cidr', "'10.0.0.0/8'", '10.0.0.0/8'],
+  ['c_cidr', "'2001:db8::/32'", '2001:db8::/32'],
+  ['c_macaddr', "'08-00-2B-01-02-03'", '08:00:2b:01:02:03'],
+  ['c_macaddr8', "'08:00:2b:01:02:03:04:05'", '08:00:2b:01:02:03:04:05'],
+  ['c_macaddr8', "'08:00:2b:01:02:03'", '08:00:2b:ff:fe:01:02:03'],
+  ['c_int4range', "'[1,10)'", '[1,10)'],
+  ['c_int4range', "'(1,10]'", '[2,11)'],
+  ['c_int4range', "'empty'", 'empty'],
+  ['c_int4range', "'[5,)'", '[5,)'],
+  ['c_int4range', "'(,)'", '(,)'],
+  [
+    'c_int8range',
+    "'[-9223372036854775808,9223372036854775807)'",
+    '[-9223372036854775808,9223372036854775807)',
+  ],
+  ['c_numrange', "'[1.50,2.250]'", '[1.50,2.250]'],
+  ['c_numrange', "'(,0)'", '(,0)'],
+  [
+    'c_tsrange',
+    `'["2024-01-01 00:00","2024-12-31 23:59:59.5")'`,
+    '["2024-01-01 00:00:00","2024-12-31 23:59:59.5")',
+  ],
+  ['c_tstzrange', `'["2024-01-01 00:00+02",infinity)'`, '["2023-12-31 22:00:00+00",infinity)'],
+  ['c_tstzrange', "'empty'", 'empty'],
+  ['c_daterange', "'[2024-01-01,2024-01-31]'", '[2024-01-01,2024-02-01)'],
+  ['c_daterange', "'[-infinity,2024-01-01)'", '[-infinity,2024-01-01)'],
+  ['c_int4multirange', "'{[1,3),[5,7),[7,9)}'", '{[1,3),[5,9)}'],
+  ['c_int4multirange', "'{}'", '{}'],
+  ['c_tsvector', `$$'fat':2 'rat':3 'a quote''s':1A$$`, "'a quote''s':1A 'fat':2 'rat':3"],
+  ['c_tsvector', "''", ''],
+  ['c_tsquery', "'fat & (rat | !cat)'", "'fat' & ( 'rat' | !'cat' )"],
+  ['c_point', "'(1.5,-2)'", '(1.5,-2)'],
+  ['c_point', "'(0.1,1e300)'", '(0.1,1e+300)'],
+  ['c_line', "'{1,-1,0}'", '{1,-1,0}'],
+  ['c_lseg', "'[(0,0),(1,1)]'", '[(0,0),(1,1)]'],
+  ['c_box', "'((0,0),(1,1))'", '(1,1),(0,0)'],
+  ['c_path', "'[(0,0),(1,1),(2,0)]'", '[(0,0),(1,1),(2,0)]'],
+  ['c_path', "'((0,0),(1,1))'", '((0,0),(1,1))'],
+  ['c_polygon', "'((0,0),(1,1),(1,0))'", '((0,0),(1,1),(1,0))'],
+  ['c_circle', "'<(0,0),2.5>'", '<(0,0),2.5>'],
+  ['c_bit', "B'1010'", '1010'],
+  ['c_varbit', "B''", ''],
+  ['c_varbit', "B'110010101'", '110010101'],
+  ['c_int_array', "'{}'", '{}'],
+  ['c_int_array', "'[0:1]={7,8}'", '[0:1]={7,8}'],
+  ['c_int_array', "'{NULL,NULL}'", '{NULL,NULL}'],
+  ['c_int_matrix', "'{{1,2},{3,NULL}}'", '{{1,2},{3,NULL}}'],
+  [
+    'c_text_array',
+    `ARRAY['a,b', 'say "hi"', NULL, '', 'NULL', E'back\\\\slash', E'two\nlines']`,
+    '{"a,b","say \\"hi\\"",NULL,"","NULL","back\\\\slash","two\nlines"}',
+  ],
+  [
+    'c_tstz_array',
+    "ARRAY['2024-01-01 10:00+02'::timestamptz, 'infinity']",
+    '{"2024-01-01 08:00:00+00",infinity}',
+  ],
+  ['c_mood_array', "'{happy,sad,NULL}'", '{happy,sad,NULL}'],
+  ['c_codes', '\'{ab,"c d"}\'', '{ab,"c d"}'],
+  ['c_xml', `'<a b="1">x &amp; y</a>'`, '<a b="1">x &amp; y</a>'],
 ];
 
 /** Tables holding one value the canonical type cannot carry: [type, literal, printed value]. */
@@ -153,6 +266,12 @@ const REJECT_CASES: [string, string, string][] = [
   ['timestamp', "'infinity'", 'infinity'],
   ['timestamp', "'4713-01-01 00:00:00 BC'", '4713-01-01 00:00:00 BC'],
   ['timestamptz', "'-infinity'", '-infinity'],
+  ['timestamptz', "'infinity'", 'infinity'],
+  ['timestamp', "'-infinity'", '-infinity'],
+  ['timestamptz', "'0001-12-31 23:59:59+00 BC'", '0001-12-31 23:59:59+00 BC'],
+  ['numeric(38,0)', "'NaN'", 'NaN'],
+  ['timestamptz', "'294276-12-31 23:59:59+00'", '294276-12-31 23:59:59+00'],
+  ['timestamp', "'294247-01-10 04:00:54.775807'", '294247-01-10 04:00:54.775807'],
   ['date', "'infinity'", 'infinity'],
   ['date', "'0044-03-15 BC'", '0044-03-15 BC'],
   ['numeric(10,2)', "'NaN'", 'NaN'],
@@ -265,6 +384,31 @@ describe.skipIf(!up)('PostgreSQL source', () => {
       } finally {
         duckdb.closeSync();
         instance.closeSync();
+      }
+    });
+
+    it('carries every text-fallback value into the lake exactly as PostgreSQL printed it', async () => {
+      const lake = path.join(await stageDir(), 'lake');
+      const report = await runSync({
+        from: db.url,
+        to: `lake:${lake}`,
+        tables: ['samples'],
+        retry: { attempts: 1 },
+      });
+      expect(report.status, JSON.stringify(report.streams)).toBe('succeeded');
+      const { columns, rows } = await queryLake(lake, 'SELECT * FROM public.samples ORDER BY id');
+      const stringColumns = new Set(
+        samples.columns.filter((c) => c.type.kind === 'string').map((c) => c.name),
+      );
+      const cases = VALUE_CASES.map(([column, , text], i) => [i + 1, column, text] as const).filter(
+        ([, column]) => stringColumns.has(column),
+      );
+      expect(cases.length).toBeGreaterThan(60);
+      for (const [id, column, text] of cases) {
+        const row = rows[id - 1];
+        expect([id, column, row?.[columns.indexOf(column)]]).toEqual([id, column, text]);
+        // Every other column of the row is NULL.
+        expect(row?.filter((value) => value !== null)).toHaveLength(2);
       }
     });
 

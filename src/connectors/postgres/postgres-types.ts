@@ -10,7 +10,9 @@
  * - `infinity`/`-infinity` and BC dates in date, timestamp and timestamptz columns: the lake's
  *   date and timestamp types have no infinity and no year 0 or before. Decision: the read fails
  *   with TYPE_UNSUPPORTED naming table, column, value and row key, rather than falling back to
- *   text, because the fallback would turn every ordinary timestamp column into a string;
+ *   text, because the fallback would turn every ordinary timestamp column into a string; the
+ *   same for timestamps after 294247-01-10 04:00:54.775806, the last microsecond an int64
+ *   count from 1970 holds (PostgreSQL accepts up to 294276 AD);
  * - `NaN` in numeric(p,s) (Iceberg decimals have no NaN);
  * - `24:00:00` in time (outside the canonical 00:00–23:59:59.999999 day).
  *
@@ -20,9 +22,15 @@
  * Years after 9999 pass through (PostgreSQL prints them with more digits; DuckDB reads them).
  *
  * Types without an exact canonical equivalent are carried as their PostgreSQL text output with a
- * `note` (lossless, never silent): numeric without precision or with precision > 38, interval,
- * arrays, enums, ranges, composites, inet/cidr/macaddr, money (formatted by lc_monetary), timetz,
- * bit strings, xml, geometric and other types. Domains map as their base type.
+ * `note` (lossless, never silent): numeric without precision or with precision > 38 (NaN and
+ * ±Infinity included), interval, arrays (NULL elements, nested, non-default bounds `[0:1]={…}`,
+ * elements in their own text form: timestamptz elements in UTC), enums, ranges and multiranges
+ * (`empty`, unbounded ends, infinite bounds), composites, inet/cidr/macaddr/macaddr8, money
+ * (formatted by lc_monetary: `-$92,233,720,368,547,758.08`), timetz (with its offset), bit and
+ * varbit (`1010`), tsvector/tsquery (normalised by PostgreSQL), xml, geometric types (point,
+ * line, lseg, box, path, polygon, circle; floats printed with extra_float_digits=3) and other
+ * types. Domains map as their base type (a domain over an array is an array). Each of these is
+ * asserted value by value, staged and in the lake, in test/connectors/postgres.test.ts.
  */
 import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
 
@@ -120,14 +128,20 @@ export function quoteIdent(name: string): string {
 }
 
 /**
+ * The last instant a lake timestamp holds: Iceberg (and DuckDB) count microseconds from 1970 in
+ * an int64, whose largest value DuckDB reserves for infinity. PostgreSQL goes on to 294276 AD.
+ */
+const LAST_MICROSECOND = '294247-01-10 04:00:54.775806';
+
+/**
  * SQL predicates that pick out values a canonical kind cannot carry (see the file comment).
  * `$` stands for the column reference.
  */
 const UNCARRIABLE: Partial<Record<CanonicalType['kind'], string>> = {
   decimal: `$ = 'NaN'::numeric`,
   date: `NOT isfinite($) OR $ < '0001-01-01'::date`,
-  timestamp: `NOT isfinite($) OR $ < '0001-01-01 00:00:00'::timestamp`,
-  timestamptz: `NOT isfinite($) OR $ < '0001-01-01 00:00:00+00'::timestamptz`,
+  timestamp: `NOT isfinite($) OR $ < '0001-01-01 00:00:00'::timestamp OR $ > '${LAST_MICROSECOND}'::timestamp`,
+  timestamptz: `NOT isfinite($) OR $ < '0001-01-01 00:00:00+00'::timestamptz OR $ > '${LAST_MICROSECOND}+00'::timestamptz`,
   time: `$ = '24:00:00'::time`,
 };
 
