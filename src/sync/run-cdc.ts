@@ -13,7 +13,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChangeCapture, LogPosition } from '../cdc/change-capture.js';
+import type { ChangeCapture } from '../cdc/change-capture.js';
 import { captureStreamKey } from '../cdc/change-capture.js';
 import { changeCaptureFor } from '../cdc/registry.js';
 import { connectorForUrl } from '../connectors/registry.js';
@@ -26,9 +26,9 @@ import type { Destination } from '../destinations/destination.js';
 import { supportsDisposition } from '../destinations/destination.js';
 import { destinationForUrl } from '../destinations/registry.js';
 import type { Applied, CdcTarget } from './cdc-apply.js';
-import { applyStreamChanges, commitChunks, noneApplied } from './cdc-apply.js';
+import { commitChunks, noneApplied } from './cdc-apply.js';
 import type { CdcReport } from './cdc-report.js';
-import { LatencySamples } from './cdc-report.js';
+import { streamChanges } from './cdc-stream-loop.js';
 import { streamLeaseKey } from './guarded-stream.js';
 import { RunRecorder } from './run-recorder.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
@@ -127,56 +127,28 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
     await prepareCapture(capture, [...targets.values()], request.resnapshot === true);
     const totals = new Map<string, Applied>(plans.map((p) => [captureStreamKey(p), noneApplied()]));
     const snapshotted = await snapshotStreams(capture, destination, runId, targets, totals);
-    const latency = new LatencySamples();
-    const figures = { batches: 0, heartbeats: 0, transactions: 0, changes: 0, caughtUp: false };
-    let position: LogPosition | null = null;
-    const streamStarted = Date.now();
-    const start = await startPosition(capture, targets, progress, sourceKey, request.to);
-    const streamFrom = new Map([...targets].map(([key, t]) => [key, t.position!] as const));
-    const signal = request.signal ?? new AbortController().signal;
-    for await (const batch of capture.changes(plans, start, {
+    const figures = await streamChanges({
+      capture,
+      destination,
+      runId,
+      plans,
+      targets,
+      totals,
+      progress,
+      sourceKey,
+      destinationUrl: request.to,
       maxRows: request.batchRows ?? DEFAULT_BATCH_ROWS,
       maxMs: request.batchMs ?? DEFAULT_BATCH_MS,
       untilCaughtUp: request.untilCaughtUp === true,
-      signal,
-      streamFrom,
-    })) {
-      for (const changes of batch.streams) {
-        const target = targets.get(changes.stream);
-        if (!target) continue;
-        // After a crash some tables were committed past this batch and others not.
-        if (target.position && capture.compare(target.position, batch.position) >= 0) continue;
-        const applied = await applyStreamChanges(destination, target, runId, changes, batch.position);
-        merge(totals.get(changes.stream)!, applied);
-        request.onProgress?.({ stream: changes.stream, phase: 'commit', rows: applied.rows, bytes: 0 });
-      }
-      for (const key of targets.keys()) {
-        await progress.putState(sourceKey, streamLeaseKey(request.to, key), batch.position, runId);
-      }
-      await capture.acknowledge(batch.position);
-      const committedAt = Date.now();
-      for (const time of batch.commitTimes) latency.add(Math.max(0, committedAt - time));
-      figures.batches += 1;
-      if (batch.changes === 0 && batch.transactions === 0) figures.heartbeats += 1;
-      figures.transactions += batch.transactions;
-      figures.changes += batch.changes;
-      figures.caughtUp = batch.caughtUp;
-      position = batch.position;
-    }
-    const seconds = Math.max(0.001, (Date.now() - streamStarted) / 1000);
+      signal: request.signal ?? new AbortController().signal,
+      ...(request.retry && { retry: request.retry }),
+      ...(request.onProgress && { onProgress: request.onProgress }),
+    });
     const streams = [...targets.keys()].map((key) => streamReport(key, totals.get(key)!, started));
     const snapshotRows = snapshotted.reduce((sum, key) => sum + (totals.get(key)?.rowsWritten ?? 0), 0);
     const report: CdcReport = {
       ...summarise(runId, streams, started),
-      cdc: {
-        ...figures,
-        snapshotRows,
-        snapshotted,
-        changesPerSecond: Math.round(figures.changes / seconds),
-        latencyP50Ms: latency.percentile(50),
-        latencyP99Ms: latency.percentile(99),
-        position,
-      },
+      cdc: { ...figures, snapshotRows, snapshotted },
     };
     for (const stream of streams) await recorder.recordStream(runId, stream);
     await recorder.finish(report);
@@ -258,34 +230,6 @@ async function snapshotStreams(
     await snapshot.close();
   }
   return needed.map(([key]) => key);
-}
-
-/** min over streams of max(table position, recorded progress): nothing any table lacks is skipped. */
-async function startPosition(
-  capture: ChangeCapture,
-  targets: Map<string, CdcTarget>,
-  progress: StateRepository,
-  sourceKey: string,
-  destinationUrl: string,
-): Promise<LogPosition> {
-  let start: LogPosition | null = null;
-  for (const [key, target] of targets) {
-    let effective = target.position!;
-    const saved = await progress.getState(sourceKey, streamLeaseKey(destinationUrl, key));
-    if (saved && capture.compare(saved.position, effective) > 0) effective = saved.position;
-    if (start === null || capture.compare(effective, start) < 0) start = effective;
-  }
-  if (start === null)
-    throw new SluiceError('USAGE', 'no tables to capture', { hint: 'name tables with --tables' });
-  return start;
-}
-
-function merge(total: Applied, applied: Applied): void {
-  total.rows += applied.rows;
-  total.rowsWritten += applied.rowsWritten;
-  total.bytesWritten += applied.bytesWritten;
-  total.filesWritten += applied.filesWritten;
-  total.snapshotId = applied.snapshotId ?? total.snapshotId;
 }
 
 function streamReport(stream: string, applied: Applied, started: number): StreamReport {

@@ -1,9 +1,10 @@
 /** Shared pieces of the PostgreSQL CDC tests: a logical embedded server, CLI runs, lake diffs. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { runCli } from '../helpers/run-cli.js';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import type { CliResult } from '../helpers/run-cli.js';
 
 /** A scratch lake directory and its control database. */
@@ -64,5 +65,51 @@ export interface CdcCliReport {
     caughtUp: boolean;
     position: { lsn: string } | null;
     latencyP99Ms: number | null;
+  };
+}
+
+/** A continuous `sluice sync --mode cdc` in a child process (`args`: tables and batching). */
+export function startSluice(url: string, target: { lake: string; control: string }, args: string[]) {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'bin/sluice.js'),
+      'sync',
+      '--from',
+      url,
+      '--to',
+      `lake:${target.lake}`,
+      '--mode',
+      'cdc',
+      '--wait',
+      '60s',
+      '--control',
+      target.control,
+      ...args,
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  let commits = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    stderr += text;
+    commits += text.split('committed').length - 1;
+    for (const w of waiters.filter((w) => commits >= w.at)) w.resolve();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    /** Resolves after `n` more commits; rejects if the process exits first. */
+    commits: (n: number) =>
+      Promise.race([
+        new Promise<void>((resolve) => waiters.push({ at: commits + n, resolve })),
+        exited.then((code) => {
+          throw new Error(`sluice exited (${code}) early:\n${stderr}`);
+        }),
+      ]),
   };
 }

@@ -5,15 +5,12 @@
  * and restarted, then stopped with SIGTERM, and a final `--until-caught-up` run must leave the
  * lake equal to the source, row by row.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import type { EmbeddedPostgresServer } from '../helpers/embedded-postgres.js';
 import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
-import { REPO_ROOT } from '../helpers/run-cli.js';
-import { cdcSync, okReport, scratchLake, sql } from './pg-cdc-helpers.js';
+import { cdcSync, okReport, scratchLake, sql, startSluice } from './pg-cdc-helpers.js';
 
 let server: EmbeddedPostgresServer;
 
@@ -91,56 +88,6 @@ async function client(url: string, seed: number, stop: { done: boolean }): Promi
   return committed;
 }
 
-/** A continuous CDC run in a child process, resolving once it has committed `batches` batches. */
-function startSluice(url: string, target: { lake: string; control: string }) {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin/sluice.js'),
-      'sync',
-      '--from',
-      url,
-      '--to',
-      `lake:${target.lake}`,
-      '--all',
-      '--mode',
-      'cdc',
-      '--batch-rows',
-      '300',
-      '--batch-ms',
-      '200',
-      '--wait',
-      '60s',
-      '--control',
-      target.control,
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  let commits = 0;
-  const waiters: { at: number; resolve: () => void }[] = [];
-  child.stderr.on('data', (d: Buffer) => {
-    const text = d.toString();
-    stderr += text;
-    commits += text.split('committed').length - 1;
-    for (const w of waiters.filter((w) => commits >= w.at)) w.resolve();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    /** Resolves after `n` more commits; rejects if the process exits first. */
-    commits: (n: number) =>
-      Promise.race([
-        new Promise<void>((resolve) => waiters.push({ at: commits + n, resolve })),
-        exited.then((code) => {
-          throw new Error(`sluice exited (${code}) early:\n${stderr}`);
-        }),
-      ]),
-  };
-}
-
 it('keeps the lake equal to PostgreSQL under a concurrent workload, across two SIGKILLs', async () => {
   const url = server.url('cdc_crash');
   const target = scratchLake('cdc-crash');
@@ -155,17 +102,17 @@ it('keeps the lake equal to PostgreSQL under a concurrent workload, across two S
   const clients = Array.from({ length: 8 }, (_, i) => client(url, i + 1, stop));
   try {
     // The initial snapshot runs while the clients write.
-    const first = startSluice(url, target);
+    const first = startSluice(url, target, ['--all', '--batch-rows', '300', '--batch-ms', '200']);
     await first.commits(3);
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const second = startSluice(url, target);
+    const second = startSluice(url, target, ['--all', '--batch-rows', '300', '--batch-ms', '200']);
     await second.commits(5);
     second.child.kill('SIGKILL');
     await second.exited;
 
-    const third = startSluice(url, target);
+    const third = startSluice(url, target, ['--all', '--batch-rows', '300', '--batch-ms', '200']);
     await third.commits(5);
     stop.done = true;
     const committed = await Promise.all(clients);

@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import type { EmbeddedPostgresServer } from '../helpers/embedded-postgres.js';
 import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
 import { runCli } from '../helpers/run-cli.js';
-import { cdcSync, okReport, scratchLake, sql } from './pg-cdc-helpers.js';
+import { cdcSync, okReport, scratchLake, sql, startSluice } from './pg-cdc-helpers.js';
 
 let server: EmbeddedPostgresServer;
 let url: string;
@@ -15,7 +15,7 @@ let url: string;
 beforeAll(async () => {
   server = await startEmbeddedPostgres({
     logical: true,
-    databases: ['cdc_basic', 'cdc_toast', 'cdc_ddl', 'cdc_slot', 'cdc_ident'],
+    databases: ['cdc_basic', 'cdc_toast', 'cdc_ddl', 'cdc_slot', 'cdc_ident', 'cdc_idle'],
   });
   url = server.url('cdc_basic');
 }, 60_000);
@@ -48,6 +48,7 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     const second = okReport(await cdcSync(url, target));
     expect(second.cdc.snapshotted).toEqual([]);
     expect(second.cdc.caughtUp).toBe(true);
+    expect(second.cdc.latencyP99Ms).toEqual(expect.any(Number));
     expect(second.cdc.changes).toBe(1 + 10 + 10 + 2);
     expect(await diffPostgresTable(url, target.lake, 'items')).toMatchObject(IDENTICAL);
 
@@ -168,5 +169,36 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     } finally {
       await replica.stop();
     }
+  }, 120_000);
+
+  it('keeps the slot moving with heartbeats while its tables are idle, and stops on SIGTERM', async () => {
+    const db = server.url('cdc_idle');
+    const target = scratchLake('cdc-idle');
+    await sql(
+      db,
+      'CREATE TABLE quiet (id int PRIMARY KEY)',
+      'CREATE TABLE noisy (id int, pad text)',
+      'INSERT INTO quiet VALUES (1)',
+    );
+    okReport(await cdcSync(db, target, [], ['quiet']));
+    const running = startSluice(db, target, ['--tables', 'quiet']);
+    try {
+      // WAL that the slot's tables have nothing to do with: without heartbeats the slot pins it.
+      await sql(db, "INSERT INTO noisy SELECT g, repeat('x', 200) FROM generate_series(1, 50000) g");
+      const written = await server.query('SELECT pg_current_wal_lsn()::text AS lsn', 'cdc_idle');
+      const lsn = String(written.rows[0].lsn);
+      let caughtUp = false;
+      for (let i = 0; i < 60 && !caughtUp; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const slot = await server.query(
+          `SELECT confirmed_flush_lsn >= '${lsn}'::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = 'sluice_cdc_idle_public'`,
+        );
+        caughtUp = slot.rows[0]?.ok === true;
+      }
+      expect(caughtUp).toBe(true);
+    } finally {
+      running.child.kill('SIGTERM');
+    }
+    expect(await running.exited).toBe(0);
   }, 120_000);
 });
