@@ -395,6 +395,58 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     await db.sql('DROP TABLE tr');
   });
 
+  it('follows the binlog across a rotation to the next file', async () => {
+    await db.sql('CREATE TABLE rot (id int PRIMARY KEY, v int)');
+    const plans = await plansOf(db.url, stageRoot, ['rot']);
+    const start = (await snapshotRows(capture, plans)).position;
+    await db.sql('INSERT INTO rot VALUES (1, 1), (2, 2)');
+    await server.adminSql('FLUSH BINARY LOGS');
+    await db.sql('INSERT INTO rot VALUES (3, 3); UPDATE rot SET v = 10 WHERE id = 1');
+    const batches = await collect(capture, plans, start);
+    const key = `${db.name}.rot`;
+    expect([...applyChanges([], batches, key).values()]).toEqual([
+      ['1', '10'],
+      ['2', '2'],
+      ['3', '3'],
+    ]);
+    const end = batches.at(-1)?.position as LogPosition;
+    expect(capture.compare(end, start)).toBeGreaterThan(0);
+    expect(end.file).not.toBe(start.file);
+    // Resuming in the new file reads exactly what came after.
+    await db.sql('DELETE FROM rot WHERE id = 2');
+    const more = await collect(capture, plans, end);
+    expect(more.flatMap((b) => b.rows.get(key) ?? []).flatMap((s) => s.rows)).toEqual([['2', '2', 'd']]);
+    await db.sql('DROP TABLE rot');
+  });
+
+  it('stops with SCHEMA_CHANGE when a captured column is retyped or dropped, and when the table is dropped', async () => {
+    await db.sql('CREATE TABLE sc (id int PRIMARY KEY, v int, w int)');
+    const plans = await plansOf(db.url, stageRoot, ['sc']);
+    const start = (await snapshotRows(capture, plans)).position;
+    await db.sql('ALTER TABLE sc MODIFY v bigint; INSERT INTO sc VALUES (1, 1, 1)');
+    const retyped = await collect(capture, plans, start).catch((e: unknown) => e);
+    expect(retyped).toMatchObject({ code: 'SCHEMA_CHANGE' });
+    expect((retyped as Error).message).toContain('column v changed type from int(11) to bigint(20)');
+    expect((retyped as { hint?: string }).hint).toContain('--resnapshot');
+
+    // Rows logged before a DROP COLUMN, read after it: the table now has fewer columns than they.
+    const plans2 = await plansOf(db.url, stageRoot, ['sc']);
+    const before = (await snapshotRows(capture, plans2)).position;
+    await db.sql(
+      'INSERT INTO sc VALUES (2, 2, 2); ALTER TABLE sc DROP COLUMN w; INSERT INTO sc VALUES (3, 3)',
+    );
+    const dropped = await collect(capture, plans2, before).catch((e: unknown) => e);
+    expect(dropped).toMatchObject({ code: 'SCHEMA_CHANGE' });
+    expect((dropped as { hint?: string }).hint).toContain('--resnapshot');
+
+    const plans3 = await plansOf(db.url, stageRoot, ['sc']);
+    const beforeDrop = (await snapshotRows(capture, plans3)).position;
+    await db.sql('DROP TABLE sc');
+    const gone = await collect(capture, plans3, beforeDrop).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ code: 'SCHEMA_CHANGE' });
+    expect((gone as Error).message).toContain('was dropped or renamed');
+  });
+
   it('stops with CDC_POSITION_LOST and the re-snapshot hint when the binlog was purged', async () => {
     await db.sql('CREATE TABLE pg_t (id int PRIMARY KEY)');
     const plans = await plansOf(db.url, stageRoot, ['pg_t']);

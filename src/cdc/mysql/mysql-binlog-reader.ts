@@ -231,8 +231,16 @@ export class BinlogReader {
           this.push({ kind: 'progress', position: this.position(event.position) });
         return;
       case 'MariadbGtid':
+        // MariaDB's GTID replaces BEGIN; DDL gets a GTID flagged standalone.
         this.inTransaction = true;
         this.standalone = event.standalone === true;
+        this.gtid = event.gtid;
+        return;
+      case 'Gtid':
+      case 'AnonymousGtid':
+        // MySQL: a group starts here and is one statement (DDL) unless a BEGIN follows.
+        this.inTransaction = true;
+        this.standalone = true;
         this.gtid = event.gtid;
         return;
       case 'Xid':
@@ -257,6 +265,7 @@ export class BinlogReader {
     const query = (event.query ?? '').trim();
     if (/^BEGIN$/i.test(query)) {
       this.inTransaction = true;
+      this.standalone = false;
       return;
     }
     if (/^COMMIT$/i.test(query)) return this.commit(event);

@@ -266,28 +266,35 @@ export class MysqlChangeCapture implements ChangeCapture {
     await Promise.all([...this.connections].map((connection) => this.release(connection, false)));
   }
 
-  /** The columns rows of this event carry, checked against the table; a new array when columns were added at the end. */
+  /**
+   * The columns the rows of this event carry: the stream's, or more of them when columns were
+   * added at the end of the table (a new array, so the batch starts a new segment). Any other
+   * difference — a column dropped, renamed, retyped or moved — is a SCHEMA_CHANGE: the rows of
+   * the lake table could not be kept equal to the source's by merging these images.
+   */
   private streamOf(byKey: Map<string, StreamColumns>, item: BinlogRowsItem): StreamColumns {
     const stream = byKey.get(item.table) as StreamColumns;
-    const same =
-      item.columns.length === stream.columns.length &&
-      item.columns.every((name, i) => name === stream.columns[i]?.name);
-    if (same && !this.described.has(item.table)) return stream;
     const now = this.described.get(item.table)?.columns ?? stream.columns;
     checkBinlogColumnTypes(item.table, now, item.columns, item.types);
-    if (same) return stream;
-    const added = now.slice(0, item.columns.length);
-    const extends_ = stream.columns.every(
-      (column, i) => added[i]?.name === column.name && added[i]?.sourceType === column.sourceType,
+    const logged = now.slice(0, item.columns.length);
+    const differs = stream.columns.findIndex(
+      (column, i) => logged[i]?.name !== column.name || logged[i]?.sourceType !== column.sourceType,
     );
-    if (!extends_ || added.length < stream.columns.length) {
+    if (differs >= 0) {
+      const was = stream.columns[differs] as CanonicalColumn;
+      const is = logged[differs];
+      const change = !now.some((c) => c.name === was.name)
+        ? `column ${was.name} is gone (dropped or renamed)`
+        : is?.name === was.name
+          ? `column ${was.name} changed type from ${was.sourceType} to ${is.sourceType}`
+          : `column ${was.name} moved (or a column before it was dropped)`;
       throw new SluiceError(
         'SCHEMA_CHANGE',
-        `${item.table}: the binlog rows have columns (${item.columns.join(', ')}) where the stream has (${stream.columns.map((c) => c.name).join(', ')}); change capture picks up only columns added at the end of a table`,
+        `${item.table} changed in the binlog: ${change}; change capture picks up only columns added at the end of a table`,
         { hint: RESNAPSHOT_HINT },
       );
     }
-    stream.columns = added;
+    if (logged.length > stream.columns.length) stream.columns = logged;
     return stream;
   }
 
@@ -425,6 +432,17 @@ function binlogError(error: unknown, from: BinlogPosition): unknown {
     return new SluiceError(
       'CDC_POSITION_LOST',
       `the server cannot send the binlog from ${from.file}:${from.pos}: ${message}`,
+      {
+        hint: RESNAPSHOT_HINT,
+        cause: error,
+      },
+    );
+  }
+  // The decoder found more columns in the event than the table has now: a column was dropped since.
+  if (/schema changed between binlog event and metadata fetch/i.test(message)) {
+    return new SluiceError(
+      'SCHEMA_CHANGE',
+      `the binlog from ${from.file}:${from.pos} predates a change of a captured table: ${message}`,
       {
         hint: RESNAPSHOT_HINT,
         cause: error,
