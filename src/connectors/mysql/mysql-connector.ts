@@ -37,7 +37,7 @@ export const mysqlConnectorDefinition: ConnectorDefinition<MysqlConfig> = {
     incremental: true,
     incrementalBy: 'cursor',
     reconcileDeletes: true,
-    cdc: false,
+    cdc: true,
     parallelChunks: true,
   },
   create: (config) => new MysqlConnector(config),
