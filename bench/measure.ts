@@ -4,7 +4,8 @@
  * result rows they make.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { SyncReport } from '../src/sync/sync-report.js';
 import type { BenchmarkResult } from './benchmark.js';
@@ -13,6 +14,11 @@ import type { BenchmarkResult } from './benchmark.js';
 export const NODE = path.resolve('node_modules/.bin/node');
 /** The Sluice CLI. */
 export const SLUICE = path.resolve('bin/sluice.js');
+/**
+ * GNU time, which reports a command's CPU seconds: on a shared machine wall time depends on the
+ * load, CPU time much less, so the notes carry both.
+ */
+const GNU_TIME = '/usr/bin/time';
 
 /** Rows of the benchmark tables: 10,000,000, or `BENCH_ROWS` for a quick check. */
 export function rowCount(): number {
@@ -55,6 +61,8 @@ export interface TimedRun {
   stdout: string;
   /** Standard error (kept for error messages). */
   stderr: string;
+  /** User + system CPU seconds of the command (its own process and waited-for children), when known. */
+  cpuSeconds?: number | null;
 }
 
 /** Options for `timeCommand`. */
@@ -71,9 +79,13 @@ export async function timeCommand(
   options: TimeCommandOptions = {},
 ): Promise<TimedRun> {
   const devNull = options.discardStdout ? openSync('/dev/null', 'w') : undefined;
+  const timeDir = existsSync(GNU_TIME) ? mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-time-')) : null;
+  const timeFile = timeDir === null ? null : path.join(timeDir, 'cpu');
   try {
     const started = performance.now();
-    const child = spawn(command, args, {
+    const [file, argv] =
+      timeFile === null ? [command, args] : [GNU_TIME, ['-f', '%U %S', '-o', timeFile, command, ...args]];
+    const child = spawn(file, argv, {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', devNull ?? 'pipe', 'pipe'],
     });
@@ -85,10 +97,28 @@ export async function timeCommand(
       child.once('error', reject);
       child.once('close', resolve);
     });
-    return { seconds: (performance.now() - started) / 1000, code, stdout, stderr };
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, code, stdout, stderr, cpuSeconds: timeFile === null ? null : cpuOf(timeFile) };
   } finally {
     if (devNull !== undefined) closeSync(devNull);
+    if (timeDir !== null) rmSync(timeDir, { recursive: true, force: true });
   }
+}
+
+/** `user sys` as GNU time wrote them (the last line: a killed command gets a line before it). */
+function cpuOf(file: string): number | null {
+  try {
+    const last = readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? '';
+    const [user, system] = last.split(' ').map(Number);
+    return user === undefined || system === undefined || Number.isNaN(user + system) ? null : user + system;
+  } catch {
+    return null;
+  }
+}
+
+/** The 1-minute load average now, for notes: other work on the machine slows both sides. */
+export function loadNote(): string {
+  return `load ${os.loadavg()[0]?.toFixed(1) ?? '?'}/${os.availableParallelism()} cores`;
 }
 
 /** Runs `measure` `times` times in a row and returns the fastest run (by `seconds`). */
@@ -139,18 +169,32 @@ export function parseReport(run: TimedRun, rows: number): SyncReport | string {
   return report;
 }
 
+/** The fastest sync run: its wall and CPU seconds, its report, and the machine's load after it. */
+export interface BestSync {
+  /** Wall seconds. */
+  seconds: number;
+  /** The run's report. */
+  report: SyncReport;
+  /** User + system CPU seconds of the Sluice process (DuckDB's threads included), when known. */
+  cpuSeconds: number | null;
+  /** The load average when it ended (`loadNote`). */
+  load: string;
+}
+
 /** The fastest of `runs` sync runs with its report, or why a run does not count (as soon as one fails). */
 export async function bestSync(
   runs: number,
   rows: number,
   sync: (run: number) => Promise<TimedRun>,
-): Promise<{ seconds: number; report: SyncReport } | string> {
-  let best: { seconds: number; report: SyncReport } | undefined;
+): Promise<BestSync | string> {
+  let best: BestSync | undefined;
   for (let run = 0; run < runs; run++) {
     const timed = await sync(run);
     const report = parseReport(timed, rows);
     if (typeof report === 'string') return report;
-    if (!best || timed.seconds < best.seconds) best = { seconds: timed.seconds, report };
+    if (!best || timed.seconds < best.seconds) {
+      best = { seconds: timed.seconds, report, cpuSeconds: timed.cpuSeconds ?? null, load: loadNote() };
+    }
   }
   if (!best) throw new Error('no Sluice run');
   return best;
@@ -160,19 +204,20 @@ export async function bestSync(
 export function syncResult(
   name: string,
   rows: number,
-  best: { seconds: number; report: SyncReport },
+  best: BestSync,
   limitSeconds: number | null,
   shape: string,
   limitFailure: () => string,
 ): BenchmarkResult {
   const rate = Math.round(rows / best.seconds).toLocaleString('en-US');
+  const cpu = best.cpuSeconds === null ? '' : `, ${best.cpuSeconds.toFixed(1)} CPU s`;
   return {
     name,
     sluiceSeconds: best.seconds,
     limitSeconds,
     ratio: limitSeconds === null ? null : best.seconds / limitSeconds,
     peakRssBytes: best.report.peakRssBytes,
-    note: `${shape}; sluice ${rate} rows/s${limitSeconds === null ? `; ${limitFailure()}` : ''}`,
+    note: `${shape}; sluice ${rate} rows/s${cpu}; ${best.load}${limitSeconds === null ? `; ${limitFailure()}` : ''}`,
     failed: limitSeconds === null,
   };
 }
