@@ -48,9 +48,10 @@ describe('file source on S3 (s3rver)', () => {
     s3.requests.length = 0;
     const read = await readFileSource(s3Source('exports/orders/*.csv*'));
     expect(read.schema).toMatchObject({ namespace: 'files', name: 'orders' });
+    // Decimal literals are typed decimal (csv-decimals.ts), widened across the files to scale 2.
     expect(read.rows).toEqual([
-      ['1', '9.5'],
-      ['2', '10.0'],
+      ['1', '9.50'],
+      ['2', '10.00'],
       ['3', '1.25'],
     ]);
     const listings = s3.requests.filter((r) => r.includes('list-type=2'));
@@ -76,9 +77,9 @@ describe('file source on S3 (s3rver)', () => {
       from: position,
     });
     expect(second.rows).toEqual([
-      ['1', '9.5'],
-      ['2', '10.0'],
-      ['4', '7.0'],
+      ['1', '9.50'],
+      ['2', '10.00'],
+      ['4', '7.00'],
     ]);
     const third = await readFileSource(s3Source('exports/orders/*.csv*'), {
       mode: 'incremental',

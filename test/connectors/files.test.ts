@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesConnectorDefinition } from '../../src/connectors/files/files-connector.js';
 import { connectorForUrl } from '../../src/connectors/registry.js';
 import { isSluiceError } from '../../src/core/errors.js';
+import { queryLake } from '../../src/lake/lake-query.js';
+import { runSync } from '../../src/sync/run-sync.js';
 import { sourceConformance } from '../conformance/source-conformance.js';
 import { columnKinds, readFileSource } from '../helpers/file-source.js';
 
@@ -73,7 +75,11 @@ describe('file source: CSV dialects and encodings', () => {
   it('reads a file without a header (columns column0, column1, …)', async () => {
     await writeFile(at('plain.csv'), '1,2.5,x\n3,4.5,y\n');
     const read = await readFileSource(`file:${at('plain.csv')}`);
-    expect(columnKinds(read.schema)).toEqual({ column0: 'int64', column1: 'float64', column2: 'string' });
+    expect(columnKinds(read.schema)).toEqual({
+      column0: 'int64',
+      column1: 'decimal(2,1)',
+      column2: 'string',
+    });
     expect(read.rows).toEqual([
       ['1', '2.5', 'x'],
       ['3', '4.5', 'y'],
@@ -211,7 +217,7 @@ describe('file source: JSON and Parquet', () => {
 });
 
 describe('file source: globs and schemas across files', () => {
-  it('unions columns by name, widens BIGINT and DOUBLE with a note, and ignores the types of a header-only file', async () => {
+  it('unions columns by name, widens BIGINT and DECIMAL with a note, and ignores the types of a header-only file', async () => {
     await mkdir(at('mixed', 'nested'), { recursive: true });
     await writeFile(at('mixed', 'a.csv'), 'id,amount\n1,10\n2,20\n');
     await writeFile(at('mixed', 'b.csv'), 'id,amount,city\n3,2.5,Oslo\n');
@@ -220,10 +226,12 @@ describe('file source: globs and schemas across files', () => {
     await writeFile(at('mixed', '.hidden.csv'), 'nope\n');
     const flat = await readFileSource(`file:${at('mixed')}/*.csv`);
     expect(flat.schema.name).toBe('mixed');
-    expect(columnKinds(flat.schema)).toEqual({ id: 'int64', amount: 'float64', city: 'string' });
-    expect(flat.schema.columns.find((c) => c.name === 'amount')?.note).toMatch(
-      /BIGINT in some files, DOUBLE in others/,
-    );
+    expect(columnKinds(flat.schema)).toEqual({ id: 'int64', amount: 'decimal(20,1)', city: 'string' });
+    expect(flat.schema.columns.find((c) => c.name === 'amount')?.type).toEqual({
+      kind: 'decimal',
+      precision: 20,
+      scale: 1,
+    });
     expect(flat.rows).toEqual([
       ['1', '10.0', null],
       ['2', '20.0', null],
@@ -243,5 +251,70 @@ describe('file source: globs and schemas across files', () => {
     const unknown = await readFileSource(`file:${at('notes.md')}`).catch((e: unknown) => e);
     expect(isSluiceError(unknown, 'USAGE'), String(unknown)).toBe(true);
     expect((unknown as { hint: string }).hint).toMatch(/\?format=/);
+  });
+});
+
+describe('file source: CSV numbers are decimal-safe', () => {
+  it('types a column of decimal literals decimal(p,s) from the whole file, digit for digit', async () => {
+    // The widest value comes after the sniffer's sample: the scale must still cover it.
+    const rows = [
+      '0.1',
+      '12345678901234567.89',
+      '-0.5',
+      ...Array.from({ length: 3000 }, (_, i) => `${i}.5`),
+      '7.125',
+    ];
+    await writeFile(at('money.csv'), `id,amount\n${rows.map((v, i) => `${i},${v}`).join('\n')}\n`);
+    const read = await readFileSource(`file:${at('money.csv')}`);
+    expect(read.schema.columns.find((c) => c.name === 'amount')?.type).toEqual({
+      kind: 'decimal',
+      precision: 20,
+      scale: 3,
+    });
+    expect(read.quarantine).toEqual([]);
+    expect(read.rows.slice(0, 3).map((row) => row[1])).toEqual(['0.100', '12345678901234567.890', '-0.500']);
+    expect(read.rows.at(-1)?.[1]).toBe('7.125');
+
+    // And so in the lake: a decimal column holding the exact values.
+    const lake = at('money-lake');
+    const report = await runSync({
+      from: `file:${at('money.csv')}`,
+      to: `lake:${lake}`,
+      tables: 'all',
+      retry: { attempts: 1 },
+    });
+    expect(report.status, JSON.stringify(report.streams)).toBe('succeeded');
+    const { rows: lakeRows } = await queryLake(
+      lake,
+      `SELECT typeof(amount), CAST(amount AS VARCHAR) FROM files.money WHERE id IN (0, 1, 2) ORDER BY id`,
+    );
+    expect(lakeRows).toEqual([
+      ['DECIMAL(20,3)', '0.100'],
+      ['DECIMAL(20,3)', '12345678901234567.890'],
+      ['DECIMAL(20,3)', '-0.500'],
+    ]);
+  });
+
+  it('carries decimals wider than 38 digits as text, and keeps float literals floats unless a decimal would lose digits', async () => {
+    const wide = `1${'0'.repeat(40)}.25`;
+    await writeFile(
+      at('numbers.csv'),
+      `wide,sci,mixed\n${wide},1.5e-5,1e3\n2.5,NaN,12345678901234567.89\n3,0.1,4\n`,
+    );
+    const read = await readFileSource(`file:${at('numbers.csv')}`);
+    expect(columnKinds(read.schema)).toEqual({ wide: 'string', sci: 'float64', mixed: 'string' });
+    expect(read.rows).toEqual([
+      [wide, '1.5e-05', '1e3'],
+      ['2.5', 'NaN', '12345678901234567.89'],
+      ['3', '0.1', '4'],
+    ]);
+  });
+
+  it('widens floats with decimals or 64-bit integers across files to text, never to a lossy double', async () => {
+    const { widenFileTypes } = await import('../../src/connectors/files/files-types.js');
+    expect(widenFileTypes('DOUBLE', 'DECIMAL(19,2)')).toMatchObject({ type: 'VARCHAR' });
+    expect(widenFileTypes('BIGINT', 'DOUBLE')).toMatchObject({ type: 'VARCHAR' });
+    expect(widenFileTypes('INTEGER', 'DOUBLE')).toMatchObject({ type: 'DOUBLE' });
+    expect(widenFileTypes('FLOAT', 'DOUBLE')).toMatchObject({ type: 'DOUBLE' });
   });
 });

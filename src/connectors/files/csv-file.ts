@@ -14,6 +14,7 @@ import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
 import type { CsvDialect, FileColumn } from './described-file.js';
+import { decimalSafeColumns } from './csv-decimals.js';
 import { linesAt } from './file-text.js';
 
 /** Options a user may pin instead of letting the sniffer decide. */
@@ -87,7 +88,12 @@ export async function sniffCsv(
     dateFormat: dateFormat || null,
     timestampFormat: timestampFormat || null,
   };
-  const fileColumns = columns.map((c) => ({ name: c.name, type: c.type }));
+  // Numbers written as decimals are decimals, not doubles (csv-decimals.ts).
+  const fileColumns = await decimalSafeColumns(
+    db,
+    columns.map((c) => ({ name: c.name, type: c.type })),
+    (text) => csvSource(path, gzip, dialect, text, 'ignore'),
+  );
   // A file without data rows types every column VARCHAR, which would wrongly widen other files'.
   const typed =
     fileColumns.some((c) => c.type !== 'VARCHAR') ||

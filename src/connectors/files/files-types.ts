@@ -6,7 +6,10 @@
  *
  * - Signed integers up to 32 bits and unsigned up to 16 → int32; BIGINT and UINTEGER → int64;
  *   UBIGINT → decimal(20,0); HUGEINT/UHUGEINT (up to 39 digits) → string.
- * - FLOAT/DOUBLE → float32/float64; DECIMAL(p,s) → decimal(p,s).
+ * - FLOAT/DOUBLE → float32/float64; DECIMAL(p,s) → decimal(p,s). A CSV column of plain decimal
+ *   literals is typed DECIMAL(p,s) (or VARCHAR beyond 38 digits), never DOUBLE: see
+ *   csv-decimals.ts. Across files, floats widen with floats and integers of up to 32 bits to
+ *   DOUBLE; with decimals or 64-bit integers to text (a double would change their digits).
  * - TIMESTAMP, TIMESTAMP_S and _MS → timestamp; TIMESTAMP_NS → string (nanoseconds would be cut
  *   to microseconds); TIMESTAMP WITH TIME ZONE → timestamptz.
  * - STRUCT, LIST, arrays, MAP, UNION and JSON → json, as JSON text. A JSON source's nested
@@ -126,8 +129,10 @@ export function widenFileTypes(a: string, b: string): WidenedType {
   if (decimalA && decimalB) return widenDecimals(decimalA, decimalB, differ);
   if (decimalA && rankB !== undefined) return widenDecimals(decimalA, integerDecimal(b), differ);
   if (decimalB && rankA !== undefined) return widenDecimals(integerDecimal(a), decimalB, differ);
-  const numeric = (t: string) => FLOATS.has(t) || INTEGER_RANK[t] !== undefined || decimalParts(t) !== null;
-  if (numeric(a) && numeric(b)) {
+  // A double holds every float and every integer of up to 32 bits exactly, but not every
+  // decimal or 64-bit integer: those mixed with floats are carried as text, digit for digit.
+  const exactInDouble = (t: string) => FLOATS.has(t) || (INTEGER_DIGITS[t] ?? 99) <= 10;
+  if (exactInDouble(a) && exactInDouble(b)) {
     return { type: 'DOUBLE', note: `${differ}: read as float64` };
   }
   if (TIMESTAMPS.has(a) && TIMESTAMPS.has(b)) return { type: 'TIMESTAMP' };
