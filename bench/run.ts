@@ -4,6 +4,7 @@
  * Exits 1 when a benchmark could not produce its numbers.
  */
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
+import { cdcThroughput } from './cdc-throughput.js';
 import { csvSync } from './csv-sync.js';
 import { lakeAppend } from './lake-append.js';
 import { lakeMerge } from './lake-merge.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   csvSync,
   lakeAppend,
   lakeMerge,
+  cdcThroughput,
 ];
 
 function seconds(value: number | null): string {
