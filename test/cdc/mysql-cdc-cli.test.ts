@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyEndpoints } from '../../src/verify/verify-tables.js';
 import { IDENTICAL } from '../helpers/postgres-lake-diff.js';
+import { runCli } from '../helpers/run-cli.js';
 import { diffMariadbTable } from '../helpers/mariadb-lake-diff.js';
 import type { TestMariaDb } from '../helpers/mariadb.js';
 import { mariadbServerInstalled, startPrivateMariaDb } from '../helpers/private-mariadb.js';
@@ -95,6 +96,22 @@ describe.skipIf(!installed)('sluice sync --mode cdc from MariaDB', () => {
     const idle = okReport(await cdcSync(db.url, target));
     expect(idle.cdc.changes).toBe(0);
     expect(idle.cdc.caughtUp).toBe(true);
+
+    // `sluice cdc status` shows the server's binlog position and settings.
+    const status = okReport<{
+      source: string;
+      health: string;
+      current: { file: string; pos: number };
+      details: Record<string, unknown>;
+    }>(await runCli(['cdc', 'status', '--from', db.url, '--json']));
+    expect(status).toMatchObject({
+      source: 'mysql',
+      name: 'binlog',
+      health: 'ok',
+      details: { binlog_format: 'ROW' },
+    });
+    const [master] = (await server.adminSql('SHOW MASTER STATUS')) as [{ File: string; Position: string }[]];
+    expect(status.current).toEqual({ file: master[0]?.File, pos: Number(master[0]?.Position) });
   });
 
   it('stops with the re-snapshot hint when the binlog was purged, and --resnapshot recovers', async () => {

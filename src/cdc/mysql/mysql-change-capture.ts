@@ -252,6 +252,7 @@ export class MysqlChangeCapture implements ChangeCapture {
         expire_logs_days: server?.expire_logs_days ?? null,
         oldest_binlog: logs[0]?.file ?? null,
         binlog_files: logs.length,
+        binlog_bytes: logs.reduce((sum, log) => sum + log.size, 0),
       },
     };
   }
