@@ -139,7 +139,9 @@ export class FilesConnector implements Connector {
 
   private duckdb(): Promise<DuckDB> {
     this.assertOpen();
-    this.db ??= openDuckDB();
+    // Staging renders each file through COPY; row order within a file carries no meaning, and
+    // keeping it made DuckDB buffer rows (a 2M-row CSV peaked at 416 MB RSS instead of 280 MB).
+    this.db ??= openDuckDB({ preserveInsertionOrder: false });
     return this.db;
   }
 
