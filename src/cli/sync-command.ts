@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SluiceError } from '../core/errors.js';
 import { parsePartitionBy } from '../core/partition-fields.js';
 import { quarantineTableName } from '../core/quarantine.js';
+import { parseQuarantineThreshold } from '../sync/quarantine-policy.js';
 import { runSync } from '../sync/run-sync.js';
 import { addCdcSyncOptions, runCdcSync } from './cdc-command.js';
 import type { CdcSyncFlags } from './cdc-command.js';
@@ -20,6 +21,8 @@ interface SyncFlags extends CdcSyncFlags {
   cursor?: string;
   softDeleteColumn?: string;
   reconcileDeletes?: boolean;
+  quarantinePolicy?: string;
+  quarantineThreshold?: string;
   primaryKey?: string;
   disposition?: string;
   partitionBy?: string;
@@ -60,6 +63,14 @@ export function registerSync(program: Command): void {
     .option(
       '--reconcile-deletes',
       'incremental by cursor: also read every primary key in the same snapshot and delete the rows the source no longer has',
+    )
+    .option(
+      '--quarantine-policy <policy>',
+      'warn | fail: with fail, a table whose rows that cannot be loaded exceed --quarantine-threshold fails and commits nothing (default warn: load the rest, count the others)',
+    )
+    .option(
+      '--quarantine-threshold <n|p%>',
+      'rows that may be quarantined before the policy applies: a count (100) or a percentage of the rows read (0.5%); default 0',
     )
     .option('--primary-key <columns>', 'comma-separated key columns (default: the source primary key)')
     .option(
@@ -182,6 +193,7 @@ async function resolveRequests(
       ...(flags.cursor !== undefined && { cursor: flags.cursor }),
       ...(flags.softDeleteColumn !== undefined && { softDeleteColumn: flags.softDeleteColumn }),
       ...(flags.reconcileDeletes && { reconcileDeletes: true }),
+      ...quarantineFlags(flags),
       ...(primaryKey && { primaryKey }),
       ...(partitionBy && { partitionBy }),
       ...(schemaPolicy && { schemaPolicy }),
@@ -189,6 +201,19 @@ async function resolveRequests(
       ...(flags.control !== undefined && { control: flags.control }),
     },
   ];
+}
+
+/** The quarantine policy of the flags, checked here so a typo is a usage error before any read. */
+function quarantineFlags(flags: SyncFlags): Pick<SyncRequest, 'quarantine'> {
+  if (flags.quarantinePolicy === undefined && flags.quarantineThreshold === undefined) return {};
+  const policy = oneOf('--quarantine-policy', flags.quarantinePolicy, ['warn', 'fail'] as const) ?? 'warn';
+  if (flags.quarantineThreshold !== undefined) parseQuarantineThreshold(flags.quarantineThreshold);
+  return {
+    quarantine: {
+      policy,
+      ...(flags.quarantineThreshold !== undefined && { threshold: flags.quarantineThreshold }),
+    },
+  };
 }
 
 function printProgress(event: SyncProgress): void {
@@ -215,7 +240,8 @@ function printReport(report: SyncReport): void {
   );
   for (const s of report.streams) if (s.error) info(`error: ${s.stream}: ${s.error}`);
   for (const s of report.streams) {
-    if (s.rowsQuarantined > 0) {
+    if (s.warning) info(`warning: ${s.warning}`);
+    if (s.rowsQuarantined > 0 && s.status === 'succeeded') {
       info(
         `warning: ${s.stream}: ${formatCount(s.rowsQuarantined)} rows not loaded, see ${quarantineTableName(s.stream)} (file, line, reason)`,
       );

@@ -90,6 +90,23 @@ const ReconcileDeletesSchema = z
     'For cursor-based incremental syncs: also read every primary key of the source table in the read’s snapshot, and delete from the destination the rows whose key the source no longer has (costs one read of all keys on both sides per run). Default: false.',
   );
 
+const QuarantineSchema = strictObject({
+  policy: z
+    .enum(['warn', 'fail'])
+    .describe(
+      '`warn` (default): load the other rows and count the quarantined ones; `fail`: when more rows than `threshold` are quarantined, the table fails and nothing of it is committed.',
+    ),
+  threshold: z
+    .union([
+      z.number().int().nonnegative(),
+      z.string().regex(/^\d+(\.\d+)?%$/, 'expected a count or a percentage such as 0.5%'),
+    ])
+    .optional()
+    .describe(
+      'Rows that may be quarantined: a count (e.g. `100`) or a percentage of the rows read (e.g. `"0.5%"`). Default: 0.',
+    ),
+}).describe('What rows that cannot be loaded (sent to `<table>__quarantine`) do to the table’s run.');
+
 export const StreamOverrideSchema = strictObject({
   mode: ModeSchema.optional(),
   disposition: DispositionSchema.optional(),
@@ -99,6 +116,7 @@ export const StreamOverrideSchema = strictObject({
   schemaPolicy: SchemaPolicySchema.optional(),
   softDelete: SoftDeleteSchema.optional(),
   reconcileDeletes: ReconcileDeletesSchema.optional(),
+  quarantine: QuarantineSchema.optional(),
 }).describe('Settings for one table that differ from its sync’s.');
 
 export const S3ConnectionSchema = strictObject({
@@ -179,6 +197,7 @@ export const SyncSchema = strictObject({
   schemaPolicy: SchemaPolicySchema.optional(),
   softDelete: SoftDeleteSchema.optional(),
   reconcileDeletes: ReconcileDeletesSchema.optional(),
+  quarantine: QuarantineSchema.optional(),
   streams: z
     .record(z.string().min(1), StreamOverrideSchema)
     .default({})

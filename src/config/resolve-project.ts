@@ -48,6 +48,8 @@ export interface StreamSettings {
   softDelete?: boolean;
   /** Cursor-based incremental: delete destination rows whose key the source no longer has. */
   reconcileDeletes?: boolean;
+  /** What quarantined rows do to the table's run: `warn` or `fail` over a threshold. */
+  quarantine?: { policy: 'warn' | 'fail'; threshold?: number | string };
 }
 
 /** One sync; its own settings are the defaults for each of its tables. */
@@ -101,6 +103,7 @@ function settings(
     schemaPolicy?: SchemaPolicy;
     softDelete?: boolean;
     reconcileDeletes?: boolean;
+    quarantine?: StreamSettings['quarantine'];
   },
 ): StreamSettings {
   const mode = own.mode ?? inherited.mode;
@@ -111,6 +114,7 @@ function settings(
   const schemaPolicy = own.schemaPolicy ?? inherited.schemaPolicy;
   const softDelete = own.softDelete ?? inherited.softDelete;
   const reconcileDeletes = own.reconcileDeletes ?? inherited.reconcileDeletes;
+  const quarantine = own.quarantine ?? inherited.quarantine;
   return {
     mode,
     // An explicit disposition is inherited; the default follows this table's own mode.
@@ -121,6 +125,7 @@ function settings(
     ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
     ...(softDelete === undefined ? {} : { softDelete }),
     ...(reconcileDeletes === undefined ? {} : { reconcileDeletes }),
+    ...(quarantine === undefined ? {} : { quarantine }),
   };
 }
 
@@ -179,8 +184,17 @@ export function resolveProject(file: ProjectFile, path: string): Project {
 export function streamSettings(sync: ProjectSync, namespace: string, name: string): StreamSettings {
   const keys = Object.keys(sync.streams).filter((key) => namesTable(key, namespace, name));
   const key = keys.find((k) => k.includes('.')) ?? keys[0];
-  const { mode, disposition, cursor, primaryKey, partitionBy, schemaPolicy, softDelete, reconcileDeletes } =
-    key === undefined ? sync : sync.streams[key]!;
+  const {
+    mode,
+    disposition,
+    cursor,
+    primaryKey,
+    partitionBy,
+    schemaPolicy,
+    softDelete,
+    reconcileDeletes,
+    quarantine,
+  } = key === undefined ? sync : sync.streams[key]!;
   return {
     mode,
     disposition,
@@ -190,5 +204,6 @@ export function streamSettings(sync: ProjectSync, namespace: string, name: strin
     ...(schemaPolicy === undefined ? {} : { schemaPolicy }),
     ...(softDelete === undefined ? {} : { softDelete }),
     ...(reconcileDeletes === undefined ? {} : { reconcileDeletes }),
+    ...(quarantine === undefined ? {} : { quarantine }),
   };
 }

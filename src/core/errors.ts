@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'LEASE_HELD' // another run holds the stream's lease
   | 'LEASE_LOST' // the run lost its lease mid-stream (nothing was committed)
   | 'VERIFY_MISMATCH' // content differs after a run
+  | 'QUARANTINE_LIMIT' // more rows were quarantined than the stream's policy allows (nothing committed)
   | 'CDC_PREREQUISITE' // the source is not set up for change capture (wal_level, privilege, replica identity, binlog)
   | 'CDC_POSITION_LOST' // the log from the committed position is gone (slot dropped or invalidated, binlog purged)
   | 'QUERY'; // a query failed

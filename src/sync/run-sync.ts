@@ -32,6 +32,8 @@ import { DEFAULT_CHUNK_ROWS, loadKeyRanges } from './resumable-load.js';
 import type { RangeLoadOutcome } from './resumable-load.js';
 import { loadIdentity, stagedLoadParts } from './staged-load-plan.js';
 import { RunRecorder } from './run-recorder.js';
+import { checkQuarantine } from './quarantine-policy.js';
+import type { QuarantinePolicy } from './quarantine-policy.js';
 import { QuarantineWriter } from './quarantine-writer.js';
 import { assertCanReconcile, makeKeysDir, stageReconciledDeletes } from './reconcile-deletes.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
@@ -108,6 +110,8 @@ type StreamRunPlan = Omit<StreamPlan, 'stageDir'> & {
   table: Pick<DestinationStream, 'partitionBy' | 'schemaPolicy' | 'softDelete'>;
   /** Delete destination rows whose key the source no longer has (reconcile-deletes.ts). */
   reconcileDeletes?: boolean;
+  /** What quarantined rows do to the stream (quarantine-policy.ts). */
+  quarantine?: QuarantinePolicy;
 };
 
 /** The plan for one stream: its settings (per-table, else the request's) checked before anything runs. */
@@ -128,6 +132,7 @@ function planStream(
     ...(request.schemaPolicy !== undefined && { schemaPolicy: request.schemaPolicy }),
     ...(request.softDelete !== undefined && { softDelete: request.softDelete }),
     ...(request.reconcileDeletes !== undefined && { reconcileDeletes: request.reconcileDeletes }),
+    ...(request.quarantine !== undefined && { quarantine: request.quarantine }),
   };
   const primaryKey = settings.primaryKey ?? schema.primaryKey;
   assertSupported(settings, destination, source);
@@ -146,6 +151,7 @@ function planStream(
     ...(settings.cursor !== undefined && { cursor: settings.cursor }),
     ...(settings.softDeleteColumn !== undefined && { softDeleteColumn: settings.softDeleteColumn }),
     ...(settings.reconcileDeletes && { reconcileDeletes: true }),
+    ...(settings.quarantine !== undefined && { quarantine: settings.quarantine }),
     table: {
       ...(settings.partitionBy !== undefined && { partitionBy: settings.partitionBy }),
       ...(settings.schemaPolicy !== undefined && { schemaPolicy: settings.schemaPolicy }),
@@ -332,6 +338,8 @@ async function syncStream(
       rowsDeleted = deletes.rows;
       rowsRead += deletes.rows;
     }
+    // Over a `fail` policy's threshold nothing of the stream is committed (quarantine-policy.ts).
+    const warning = checkQuarantine(basePlan.quarantine, name, quarantine.rows, rowsRead);
     progress('commit', rowsRead, bytesRead);
     await lease.assertHeld();
     committing = true;
@@ -366,6 +374,7 @@ async function syncStream(
       attempts: attempt,
       verification: 'passed',
       ...(keysDir && { rowsDeleted }),
+      ...(warning !== undefined && { warning }),
       ...(resumedLoad && {
         ranges: resumedLoad.ranges,
         rangesSkipped: resumedLoad.rangesSkipped,
@@ -378,7 +387,12 @@ async function syncStream(
     // A retryable error before the commit goes up to runGuardedStream, which tries again.
     if (isSluiceError(error) && (error.isUsage || (error.retryable && !committing))) throw error;
     progress('failed', rowsRead, bytesRead);
-    return { ...failedStreamReport(name, error, started, rowsRead, bytesRead), attempts: attempt };
+    return {
+      ...failedStreamReport(name, error, started, rowsRead, bytesRead),
+      // Quarantined rows are counted even when the stream failed (they were not committed).
+      rowsQuarantined: quarantine.rows,
+      attempts: attempt,
+    };
   } finally {
     await rm(stageDir, { recursive: true, force: true });
   }

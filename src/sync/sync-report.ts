@@ -1,6 +1,7 @@
 import type { PartitionFieldDecl } from '../core/partition-fields.js';
 import type { Disposition, SchemaPolicy, SyncMode } from '../core/stream.js';
 import type { DestinationSettings } from '../destinations/registry.js';
+import type { QuarantinePolicy } from './quarantine-policy.js';
 import type { RetryPolicy } from './retry.js';
 import type { LeaseSettings } from './stream-lease.js';
 
@@ -24,6 +25,8 @@ export interface StreamSettings {
   softDelete?: boolean;
   /** Cursor-based incremental: delete destination rows whose key the source no longer has (`reconcile-deletes.ts`). */
   reconcileDeletes?: boolean;
+  /** What quarantined rows do to the stream (`quarantine-policy.ts`); default: warn. */
+  quarantine?: QuarantinePolicy;
 }
 
 /** An ad-hoc sync, as `sluice sync --from … --to …` describes it. */
@@ -54,6 +57,8 @@ export interface SyncRequest {
   softDelete?: boolean;
   /** Cursor-based incremental: delete destination rows whose key the source no longer has. */
   reconcileDeletes?: boolean;
+  /** What quarantined rows do to every stream (`quarantine-policy.ts`); default: warn. */
+  quarantine?: QuarantinePolicy;
   /** Per-table settings (from a project file), overriding the settings above. */
   settingsFor?: (namespace: string, name: string) => StreamSettings;
   /** Control database URL; default: the destination's (`defaultControlUrl`: a local lake's own `<root>/_sluice/control.db`). */
@@ -105,6 +110,8 @@ export interface StreamReport {
   rowsQuarantined: number;
   /** Reconciled deletes: destination rows deleted because the source no longer has their key. */
   rowsDeleted?: number;
+  /** Quarantined rows above the threshold of a `warn` policy (`quarantine-policy.ts`). */
+  warning?: string;
   /** Bytes of data files written. */
   bytesWritten: number;
   /** Data files written. */
