@@ -419,7 +419,7 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     await db.sql('DROP TABLE rot');
   });
 
-  it('stops with SCHEMA_CHANGE when a captured column is retyped or dropped, and when the table is dropped', async () => {
+  it('stops with SCHEMA_CHANGE when a captured column is retyped or dropped, a column is added with a default, and when the table is dropped', async () => {
     await db.sql('CREATE TABLE sc (id int PRIMARY KEY, v int, w int)');
     const plans = await plansOf(db.url, stageRoot, ['sc']);
     const start = (await snapshotRows(capture, plans)).position;
@@ -438,6 +438,14 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     const dropped = await collect(capture, plans2, before).catch((e: unknown) => e);
     expect(dropped).toMatchObject({ code: 'SCHEMA_CHANGE' });
     expect((dropped as { hint?: string }).hint).toContain('--resnapshot');
+
+    // A column added with a value for the existing rows: they hold it without any binlog change.
+    const plansDefault = await plansOf(db.url, stageRoot, ['sc']);
+    const beforeDefault = (await snapshotRows(capture, plansDefault)).position;
+    await db.sql('ALTER TABLE sc ADD COLUMN d int NOT NULL DEFAULT 7; INSERT INTO sc VALUES (4, 4, 4)');
+    const valued = await collect(capture, plansDefault, beforeDefault).catch((e: unknown) => e);
+    expect(valued).toMatchObject({ code: 'SCHEMA_CHANGE' });
+    expect((valued as Error).message).toContain('column d was added with a value for existing rows');
 
     const plans3 = await plansOf(db.url, stageRoot, ['sc']);
     const beforeDrop = (await snapshotRows(capture, plans3)).position;

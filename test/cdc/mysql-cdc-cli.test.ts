@@ -81,7 +81,9 @@ describe.skipIf(!installed)('sluice sync --mode cdc from MariaDB', () => {
        UPDATE everything SET v = CONCAT(v, ' updated'), f = f * 2, j = JSON_SET(j, '$.u', 1) WHERE id % 3 = 0;
        DELETE FROM everything WHERE id % 5 = 0;
        START TRANSACTION; DELETE FROM everything; ROLLBACK;
-       INSERT INTO small VALUES (3, 'three'); TRUNCATE TABLE small; INSERT INTO small VALUES (4, 'four');`,
+       INSERT INTO small VALUES (3, 'three'); TRUNCATE TABLE small; INSERT INTO small VALUES (4, 'four');
+       ALTER TABLE small ADD COLUMN extra decimal(10,2); INSERT INTO small VALUES (5, 'five', 5.5);
+       UPDATE small SET extra = 4.25 WHERE id = 4;`,
     );
     const second = okReport(await cdcSync(db.url, target, ['--batch-rows', '100']));
     expect(second.cdc.snapshotted).toEqual([]);

@@ -16,7 +16,8 @@ import { discoverMysql } from '../../connectors/mysql/mysql-discover.js';
 import { parseMysqlColumnType } from '../../connectors/mysql/mysql-types.js';
 
 const COLUMNS_SQL = `
-SELECT COLUMN_NAME, COLLATION_NAME, CHARACTER_SET_NAME, COLUMN_COMMENT, COLUMN_TYPE
+SELECT COLUMN_NAME, COLLATION_NAME, CHARACTER_SET_NAME, COLUMN_COMMENT, COLUMN_TYPE,
+       IS_NULLABLE, COLUMN_DEFAULT, EXTRA
   FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
  ORDER BY ORDINAL_POSITION`;
 
@@ -26,6 +27,13 @@ export interface DescribedTable {
   schemas: ColumnSchema[];
   /** The table's canonical columns now, mapped as discovery maps them. */
   columns: CanonicalColumn[];
+  /**
+   * Columns that every row got as NULL when they were added (nullable, default NULL, not
+   * generated): rows older than the ADD COLUMN hold NULL there without any binlog change, so
+   * staging NULL for them keeps the lake equal to the source. Any other added column gave
+   * existing rows a value the binlog never carries.
+   */
+  nullWhenAdded: Set<string>;
 }
 
 export async function describeMysqlTable(
@@ -33,10 +41,9 @@ export async function describeMysqlTable(
   database: string,
   table: string,
 ): Promise<DescribedTable> {
-  const rows = await mysqlQuery<ColumnSchema & { COLUMN_TYPE: string }>(connection, COLUMNS_SQL, [
-    database,
-    table,
-  ]);
+  const rows = await mysqlQuery<
+    ColumnSchema & { COLUMN_TYPE: string; IS_NULLABLE: string; COLUMN_DEFAULT: string | null; EXTRA: string }
+  >(connection, COLUMNS_SQL, [database, table]);
   const schemas = rows.map((row) => {
     const type = row.COLUMN_TYPE.toLowerCase();
     if (type.startsWith('enum(')) return { ...row, ENUM_VALUES: quotedLabels(row.COLUMN_TYPE) };
@@ -46,7 +53,17 @@ export async function describeMysqlTable(
     return row;
   });
   const discovered = (await discoverMysql(connection, database)).find((s) => s.name === table);
-  return { schemas, columns: discovered?.columns ?? [] };
+  const nullWhenAdded = new Set(
+    rows
+      .filter(
+        (row) =>
+          row.IS_NULLABLE === 'YES' &&
+          (row.COLUMN_DEFAULT === null || row.COLUMN_DEFAULT === 'NULL') &&
+          !/generated/i.test(row.EXTRA),
+      )
+      .map((row) => row.COLUMN_NAME),
+  );
+  return { schemas, columns: discovered?.columns ?? [], nullWhenAdded };
 }
 
 /** The labels of `enum('a','b,c','it''s')` as MySQL spells them in COLUMN_TYPE. */

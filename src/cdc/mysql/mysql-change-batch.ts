@@ -64,7 +64,8 @@ export class StagedChangeBatch {
       for (let i = 0; i < segment.columns.length; i++) {
         const column = segment.columns[i] as CanonicalColumn;
         const value = row[column.name];
-        if (value === null) {
+        // A column the row's image lacks was added after the row was logged, as NULL (see streamOf).
+        if (value === null || (value === undefined && !(column.name in row))) {
           segment.out.nullField();
           continue;
         }

@@ -268,31 +268,51 @@ export class MysqlChangeCapture implements ChangeCapture {
   }
 
   /**
-   * The columns the rows of this event carry: the stream's, or more of them when columns were
-   * added at the end of the table (a new array, so the batch starts a new segment). Any other
-   * difference — a column dropped, renamed, retyped or moved — is a SCHEMA_CHANGE: the rows of
-   * the lake table could not be kept equal to the source's by merging these images.
+   * The columns the rows of this event are staged with: the stream's, or more of them when
+   * columns were added at the end of the table since (a new array, so the batch starts a new
+   * segment and the runner evolves the table). Rows logged before columns the stream already has
+   * were added get NULL there. Either way only for columns every existing row got as NULL
+   * (`nullWhenAdded`); any other difference — a column dropped, renamed, retyped or moved, or
+   * added with a value — is a SCHEMA_CHANGE: merging these images could not keep the lake table
+   * equal to the source.
    */
   private streamOf(byKey: Map<string, StreamColumns>, item: BinlogRowsItem): StreamColumns {
     const stream = byKey.get(item.table) as StreamColumns;
-    const now = this.described.get(item.table)?.columns ?? stream.columns;
+    const described = this.described.get(item.table);
+    const now = described?.columns ?? stream.columns;
     checkBinlogColumnTypes(item.table, now, item.columns, item.types);
     const logged = now.slice(0, item.columns.length);
-    const differs = stream.columns.findIndex(
-      (column, i) => logged[i]?.name !== column.name || logged[i]?.sourceType !== column.sourceType,
-    );
+    const common = Math.min(logged.length, stream.columns.length);
+    const differs = stream.columns
+      .slice(0, common)
+      .findIndex(
+        (column, i) => logged[i]?.name !== column.name || logged[i]?.sourceType !== column.sourceType,
+      );
+    const schemaChange = (change: string) =>
+      new SluiceError(
+        'SCHEMA_CHANGE',
+        `${item.table} changed in the binlog: ${change}; change capture picks up only nullable columns without a default added at the end of a table`,
+        { hint: RESNAPSHOT_HINT },
+      );
     if (differs >= 0) {
       const was = stream.columns[differs] as CanonicalColumn;
       const is = logged[differs];
-      const change = !now.some((c) => c.name === was.name)
-        ? `column ${was.name} is gone (dropped or renamed)`
-        : is?.name === was.name
-          ? `column ${was.name} changed type from ${was.sourceType} to ${is.sourceType}`
-          : `column ${was.name} moved (or a column before it was dropped)`;
-      throw new SluiceError(
-        'SCHEMA_CHANGE',
-        `${item.table} changed in the binlog: ${change}; change capture picks up only columns added at the end of a table`,
-        { hint: RESNAPSHOT_HINT },
+      throw schemaChange(
+        !now.some((c) => c.name === was.name)
+          ? `column ${was.name} is gone (dropped or renamed)`
+          : is?.name === was.name
+            ? `column ${was.name} changed type from ${was.sourceType} to ${is.sourceType}`
+            : `column ${was.name} moved (or a column before it was dropped)`,
+      );
+    }
+    const nullWhenAdded = described?.nullWhenAdded ?? new Set<string>();
+    const added = logged.slice(common).concat(stream.columns.slice(common));
+    const valued = added.find((column) => !nullWhenAdded.has(column.name));
+    if (valued) {
+      throw schemaChange(
+        now.some((c) => c.name === valued.name)
+          ? `column ${valued.name} was added with a value for existing rows (NOT NULL, a default or generated), which the binlog does not carry`
+          : `column ${valued.name} is gone (dropped or renamed)`,
       );
     }
     if (logged.length > stream.columns.length) stream.columns = logged;
