@@ -12,6 +12,7 @@ import type { StreamPlan } from '../core/stream.js';
 import type { Destination } from '../destinations/destination.js';
 import type { Applied, CdcTarget } from './cdc-apply.js';
 import { applyStreamChanges } from './cdc-apply.js';
+import { saveCommittedColumns } from './cdc-columns.js';
 import type { CdcFigures } from './cdc-report.js';
 import { LatencySamples } from './cdc-report.js';
 import { streamLeaseKey } from './guarded-stream.js';
@@ -107,6 +108,9 @@ async function applyBatch(loop: StreamLoop, batch: ChangeBatch): Promise<void> {
       if (target.position && loop.capture.compare(target.position, batch.position) >= 0) continue;
       const applied = await applyStreamChanges(loop.destination, target, loop.runId, changes, batch.position);
       addApplied(loop.totals.get(changes.stream)!, applied);
+      const columns = changes.segments.at(-1)?.columns;
+      const key = streamLeaseKey(loop.destinationUrl, changes.stream);
+      if (columns) await saveCommittedColumns(loop.progress, loop.sourceKey, key, columns);
       loop.onProgress?.({ stream: changes.stream, phase: 'commit', rows: applied.rows, bytes: 0 });
     }
     for (const key of loop.targets.keys()) {

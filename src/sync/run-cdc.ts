@@ -28,6 +28,7 @@ import { destinationForUrl } from '../destinations/registry.js';
 import type { Applied, CdcTarget } from './cdc-apply.js';
 import { commitChunks, noneApplied } from './cdc-apply.js';
 import type { CdcReport } from './cdc-report.js';
+import { saveCommittedColumns, withCommittedColumns } from './cdc-columns.js';
 import { streamChanges } from './cdc-stream-loop.js';
 import { streamLeaseKey } from './guarded-stream.js';
 import { RunRecorder } from './run-recorder.js';
@@ -113,8 +114,9 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
       );
       leases.push(lease);
       const position = request.resnapshot ? null : await destination.lastPosition(plan.schema);
+      const leaseKey = streamLeaseKey(request.to, captureStreamKey(plan));
       targets.set(captureStreamKey(plan), {
-        plan,
+        plan: position === null ? plan : await withCommittedColumns(progress, sourceKey, leaseKey, plan),
         lease,
         position,
         table: {
@@ -127,11 +129,15 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
     await prepareCapture(capture, [...targets.values()], request.resnapshot === true);
     const totals = new Map<string, Applied>(plans.map((p) => [captureStreamKey(p), noneApplied()]));
     const snapshotted = await snapshotStreams(capture, destination, runId, targets, totals);
+    for (const key of snapshotted) {
+      const columns = targets.get(key)!.plan.schema.columns;
+      await saveCommittedColumns(progress, sourceKey, streamLeaseKey(request.to, key), columns);
+    }
     const figures = await streamChanges({
       capture,
       destination,
       runId,
-      plans,
+      plans: [...targets.values()].map((t) => t.plan),
       targets,
       totals,
       progress,

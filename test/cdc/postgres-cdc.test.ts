@@ -116,6 +116,31 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     const diff = await diffPostgresTable(db, target.lake, 'people');
     expect(diff).toMatchObject(IDENTICAL);
     expect(diff.lakeRows).toBe(52);
+
+    // A DEFAULT fills the existing rows without logging them: refused, never left NULL.
+    await sql(
+      db,
+      'ALTER TABLE people ADD COLUMN active boolean DEFAULT true',
+      "INSERT INTO people (id, name) VALUES (53, 'x')",
+    );
+    const refused = await cdcSync(db, target);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('column active was added with a default');
+    expect(refused.stderr).toContain('--resnapshot --tables public.people');
+    okReport(await cdcSync(db, target, ['--resnapshot'], ['people']));
+    await sql(db, 'UPDATE people SET active = false WHERE id < 5');
+    okReport(await cdcSync(db, target));
+    expect(await diffPostgresTable(db, target.lake, 'people')).toMatchObject(IDENTICAL);
+
+    await sql(
+      db,
+      'ALTER TABLE people ALTER COLUMN score TYPE text',
+      "UPDATE people SET score = 'n/a' WHERE id = 1",
+    );
+    const retyped = await cdcSync(db, target);
+    expect(retyped.code).toBe(1);
+    // The lake refuses the change of type (decimal → string) under every schema policy.
+    expect(retyped.stderr).toMatch(/cannot write public\.people: .*score/);
   }, 120_000);
 
   it('shows slot status, drops it, and refuses to continue without a re-snapshot', async () => {

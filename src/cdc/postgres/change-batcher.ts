@@ -16,9 +16,10 @@ import { captureStreamKey } from '../change-capture.js';
 import type { RelationMessage, TupleValue } from './pgoutput-decoder.js';
 import { keyOf, mapColumns, rowValues } from './pgoutput-rows.js';
 import type { ColumnSource } from './pgoutput-rows.js';
+import type { TableColumns } from './postgres-added-columns.js';
 
-/** Reads the canonical columns a table has now (for a column added mid-stream). */
-export type ColumnLookup = (namespace: string, name: string) => Promise<CanonicalColumn[]>;
+/** Reads the columns a table has now (for a column added mid-stream). */
+export type ColumnLookup = (namespace: string, name: string) => Promise<TableColumns>;
 
 /** Bytes of encoded rows held in memory per stream before they go to the chunk writer. */
 const FLUSH_BYTES = 256 * 1024;
@@ -38,6 +39,8 @@ interface StreamState {
   /** Relation oid and its mapping onto `columns`, from the last Relation message. */
   relation: RelationMessage | undefined;
   sources: ColumnSource[];
+  /** Type oid of each column as the log first described it in this run. */
+  typeOids: Map<string, number>;
   /** Transactions that committed before this position are already in the stream's table. */
   from: bigint;
   done: ChangeSegment[];
@@ -71,6 +74,7 @@ export class ChangeBatcher {
         columns: [...plan.schema.columns],
         relation: undefined,
         sources: [],
+        typeOids: new Map(),
         from: from.get(key) ?? 0n,
         done: [],
         open: undefined,
@@ -102,18 +106,41 @@ export class ChangeBatcher {
     const state = this.streams.get(`${message.namespace}.${message.name}`);
     if (!state) return;
     this.byOid.set(message.oid, state);
+    const table = `${message.namespace}.${message.name}`;
+    const resnapshot = `re-snapshot the table with \`sluice sync --mode cdc --resnapshot --tables ${table}\``;
+    // A type change rewrites the column's values in a form the table's type may not hold.
+    for (const column of message.columns) {
+      const before = state.typeOids.get(column.name);
+      if (before !== undefined && before !== column.typeOid) {
+        throw new SluiceError(
+          'SCHEMA_CHANGE',
+          `${table}: the type of column ${column.name} changed in the source`,
+          {
+            hint: resnapshot,
+          },
+        );
+      }
+      state.typeOids.set(column.name, column.typeOid);
+    }
     const added = message.columns.filter((c) => !state.columns.some((s) => s.name === c.name));
     if (added.length > 0) {
       const now = await this.lookupColumns(message.namespace, message.name);
       for (const column of added) {
-        const found = now.find((c) => c.name === column.name);
+        const found = now.columns.find((c) => c.name === column.name);
         if (!found) {
           throw new SluiceError(
             'SCHEMA_CHANGE',
-            `${message.namespace}.${message.name}: column ${column.name} appeared in the log but is no longer in the table`,
+            `${table}: column ${column.name} appeared in the log but is no longer in the table`,
             {
-              hint: 're-snapshot the table with `sluice sync --mode cdc --resnapshot`',
+              hint: resnapshot,
             },
+          );
+        }
+        if (now.defaulted.includes(column.name)) {
+          throw new SluiceError(
+            'SCHEMA_CHANGE',
+            `${table}: column ${column.name} was added with a default, which filled the existing rows without logging them`,
+            { hint: resnapshot },
           );
         }
         state.columns.push(found);

@@ -10,7 +10,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresConfig } from '../../connectors/postgres/postgres-config.js';
-import { discoverPostgresSchema } from '../../connectors/postgres/postgres-discover.js';
 import { pgTarget } from '../../connectors/postgres/postgres-errors.js';
 import { postgresConfigFromUrl } from '../../connectors/registry.js';
 import type { StreamPlan } from '../../core/stream.js';
@@ -37,6 +36,7 @@ import {
   slotLost,
   slotStatus,
 } from './postgres-capture-setup.js';
+import { readTableColumns } from './postgres-added-columns.js';
 import { takePostgresSnapshot } from './postgres-snapshot.js';
 import { ReplicationStream } from './replication-stream.js';
 
@@ -108,10 +108,8 @@ export class PostgresChangeCapture implements ChangeCapture {
     if (probe) await this.emit(probe);
     const streamFrom = new Map<string, bigint>();
     for (const [key, position] of options.streamFrom ?? []) streamFrom.set(key, positionLsn(position));
-    const lookup = async (namespace: string, name: string) => {
-      const tables = await discoverPostgresSchema(await this.client(), namespace);
-      return tables.find((t) => t.name === name)?.columns ?? [];
-    };
+    const lookup = async (namespace: string, name: string) =>
+      readTableColumns(await this.client(), namespace, name);
     const batcher = new ChangeBatcher(streams, streamFrom, this.options.stageDir, lookup);
     const stream = await ReplicationStream.open(this.config, this.names.slot, this.names.publication, start);
     this.stream = stream;
