@@ -455,6 +455,22 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     expect((gone as Error).message).toContain('was dropped or renamed');
   });
 
+  it('stops when a change of a captured table was logged as a statement (no rows in the binlog)', async () => {
+    await db.sql('CREATE TABLE stm (id int PRIMARY KEY, v int); CREATE TABLE other_stm (id int PRIMARY KEY)');
+    const plans = await plansOf(db.url, stageRoot, ['stm']);
+    const start = (await snapshotRows(capture, plans)).position;
+    // Statements on other tables are none of the capture's business.
+    await db.sql("SET SESSION binlog_format = 'STATEMENT'; INSERT INTO other_stm VALUES (1)");
+    const fine = await collect(capture, plans, start);
+    expect(fine.every((b) => b.changes === 0)).toBe(true);
+    await db.sql("SET SESSION binlog_format = 'STATEMENT'; UPDATE stm SET v = 2 WHERE id = 1");
+    const error = await collect(capture, plans, start).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CDC_PREREQUISITE' });
+    expect((error as Error).message).toContain(`a change of ${db.name}.stm was logged as a statement`);
+    expect((error as { hint?: string }).hint).toContain("SET GLOBAL binlog_format = 'ROW'");
+    await db.sql('DROP TABLE stm, other_stm');
+  });
+
   it('stops with CDC_POSITION_LOST and the re-snapshot hint when the binlog was purged', async () => {
     await db.sql('CREATE TABLE pg_t (id int PRIMARY KEY)');
     const plans = await plansOf(db.url, stageRoot, ['pg_t']);

@@ -67,8 +67,22 @@ export interface BinlogProgressItem {
   position: BinlogPosition;
 }
 
+/** A data change on a captured table logged as a statement, without its rows: the capture stops on it. */
+export interface BinlogStatementItem {
+  kind: 'statement';
+  /** `database.table` the statement names. */
+  table: string;
+  /** The statement. */
+  statement: string;
+}
+
 export type BinlogItem =
-  BinlogRowsItem | BinlogTruncateItem | BinlogTableGoneItem | BinlogCommitItem | BinlogProgressItem;
+  | BinlogRowsItem
+  | BinlogStatementItem
+  | BinlogTruncateItem
+  | BinlogTableGoneItem
+  | BinlogCommitItem
+  | BinlogProgressItem;
 
 /** How to reach the server and what to read. */
 export interface BinlogReaderOptions {
@@ -269,6 +283,12 @@ export class BinlogReader {
       return;
     }
     if (/^COMMIT$/i.test(query)) return this.commit(event);
+    // A data change logged as its statement (a session with binlog_format=STATEMENT/MIXED): its
+    // rows are not in the log. Mentioning a captured table's name is enough to refuse it.
+    if (/^(INSERT|UPDATE|DELETE|REPLACE|LOAD\s+DATA)\b/i.test(stripComments(query))) {
+      const table = this.mentionedTable(query);
+      if (table) this.push({ kind: 'statement', table, statement: query });
+    }
     // A statement of its own: DDL (MariaDB marks its GTID standalone), or any statement outside
     // a transaction. Statements inside a transaction (SAVEPOINT…) do not end it.
     if (this.inTransaction && !this.standalone) return;
@@ -300,6 +320,17 @@ export class BinlogReader {
       types: map.columns.map((c) => c.type),
       rows,
     });
+  }
+
+  /** The first captured table (`database.table`) whose name appears in `query` as a word, if any. */
+  private mentionedTable(query: string): string | undefined {
+    for (const [database, tables] of this.options.tables) {
+      for (const table of tables) {
+        const name = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        if (new RegExp(`(^|[^\\w$])${name}($|[^\\w$])`, 'i').test(query)) return `${database}.${table}`;
+      }
+    }
+    return undefined;
   }
 
   private captured([database, table]: readonly [string, string] | string[]): boolean {

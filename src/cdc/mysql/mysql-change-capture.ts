@@ -164,6 +164,7 @@ export class MysqlChangeCapture implements ChangeCapture {
     reader.start(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
     let batch = this.newBatch();
     let openRows = false;
+    let changed = false;
     let yielded = position;
     try {
       while (!options.signal.aborted) {
@@ -177,6 +178,7 @@ export class MysqlChangeCapture implements ChangeCapture {
           const stream = this.streamOf(byKey, item);
           await batch.addRows(item.table, stream.plan.primaryKey, stream.columns, item.op, item.rows);
           openRows = true;
+          changed = true;
           continue;
         }
         if (item?.kind === 'truncate') {
@@ -184,7 +186,17 @@ export class MysqlChangeCapture implements ChangeCapture {
           if (held && compareBinlogPositions(position, held) < 0) continue;
           const stream = byKey.get(item.table) as StreamColumns;
           await batch.truncate(item.table, stream.plan.primaryKey, stream.columns);
+          changed = true;
           continue;
+        }
+        if (item?.kind === 'statement') {
+          throw new SluiceError(
+            'CDC_PREREQUISITE',
+            `a change of ${item.table} was logged as a statement, without its rows (${item.statement.slice(0, 200)}): binlog capture cannot apply it`,
+            {
+              hint: `make every session log rows: SET GLOBAL binlog_format = 'ROW' (sessions that SET SESSION binlog_format must stop doing so), then ${RESNAPSHOT_HINT}`,
+            },
+          );
         }
         if (item?.kind === 'table-gone') {
           throw new SluiceError(
@@ -195,10 +207,14 @@ export class MysqlChangeCapture implements ChangeCapture {
             },
           );
         }
-        if (item?.kind === 'commit') {
+        if (item?.kind === 'commit' && changed) {
+          // Only transactions that changed a captured table count (and time the latency).
           batch.transactions++;
           batch.commitTimes.push(item.timestamp);
+        }
+        if (item?.kind === 'commit') {
           openRows = false;
+          changed = false;
         }
         if (item) position = binlogLogPosition(item.position);
         if (openRows) continue;
