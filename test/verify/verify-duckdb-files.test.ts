@@ -12,32 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { runCli, syncAllToLake } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
+import { verifyJson } from './verify-cli.js';
 import { PLANTED, createItems } from './verify-fixture.js';
 
 const up = await serviceAvailable('PostgreSQL', 5432);
 const ROWS = 200_000;
-
-interface JsonTable {
-  table: string;
-  status: string;
-  sourceRows: number;
-  destinationRows: number;
-  missing: unknown[];
-  extra: unknown[];
-  changed: unknown[];
-  notes: string[];
-}
-
-async function verifyJson(
-  from: string,
-  to: string,
-  ...extra: string[]
-): Promise<{ code: number; identical: boolean; tables: JsonTable[] }> {
-  const result = await runCli(['verify', '--from', from, '--to', to, '--json', ...extra]);
-  expect(result.stderr).toBe('');
-  const report = JSON.parse(result.stdout) as { identical: boolean; tables: JsonTable[] };
-  return { code: result.code, ...report };
-}
 
 let dir: string;
 beforeAll(() => {
@@ -87,18 +66,20 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ DuckDB ↔ lake', () => {
       notes: ['compared by the primary key (id)'],
     };
     // The destination's bookkeeping table (_sluice_state) is not a table of the endpoint.
-    expect(await verifyJson(db.url, duckdb)).toEqual({ code: 0, identical: true, tables: [expected] });
+    expect(await verifyJson(db.url, duckdb)).toEqual({
+      code: 0,
+      report: { identical: true, tables: [expected] },
+    });
     expect(await verifyJson(duckdb, `lake:${lake}`)).toEqual({
       code: 0,
-      identical: true,
-      tables: [expected],
+      report: { identical: true, tables: [expected] },
     });
   });
 
   it('finds exactly the rows changed at the source since the sync', async () => {
     await db.sql(PLANTED.sql);
-    const report = await verifyJson(db.url, duckdb);
-    expect(report.code).toBe(1);
+    const { code, report } = await verifyJson(db.url, duckdb);
+    expect(code).toBe(1);
     expect(report.tables[0]).toMatchObject({
       status: 'different',
       missing: PLANTED.extra,
@@ -146,13 +127,13 @@ describe('sluice verify: CSV files ↔ lake', () => {
   it('reports the files identical to the lake, by whole rows and by a declared key', async () => {
     const source = `file:${files}/*.csv?table=orders`;
     const keyless = await verifyJson(source, `lake:${lake}`);
-    expect(keyless).toMatchObject({ code: 0, identical: true });
-    expect(keyless.tables).toEqual([
+    expect(keyless).toMatchObject({ code: 0, report: { identical: true } });
+    expect(keyless.report.tables).toEqual([
       expect.objectContaining({ table: 'files.orders', status: 'identical', sourceRows: 3000 }),
     ]);
-    expect(keyless.tables[0]?.notes.join('\n')).toMatch(/whole-row/);
+    expect(keyless.report.tables[0]?.notes.join('\n')).toMatch(/whole-row/);
     const keyed = await verifyJson(source, `lake:${lake}`, '--primary-key', 'id');
-    expect(keyed).toMatchObject({ code: 0, identical: true });
+    expect(keyed).toMatchObject({ code: 0, report: { identical: true } });
   });
 
   it('finds exactly the rows edited in the files', async () => {
@@ -161,13 +142,13 @@ describe('sluice verify: CSV files ↔ lake', () => {
       .replace(line(70), line(70, undefined, 71))
       .replace(line(700), '');
     writeFileSync(path.join(files, 'a.csv'), header + edited + line(5000));
-    const report = await verifyJson(
+    const { code, report } = await verifyJson(
       `file:${files}/*.csv?table=orders`,
       `lake:${lake}`,
       '--primary-key',
       'id',
     );
-    expect(report.code).toBe(1);
+    expect(code).toBe(1);
     expect(report.tables[0]).toMatchObject({
       status: 'different',
       sourceRows: 3000,

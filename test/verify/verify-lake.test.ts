@@ -1,8 +1,8 @@
 /**
  * `sluice verify` against the lake, with the lake written by the real `sluice sync`:
- * PostgreSQL ↔ lake (a 200k-row table that forces bisection) and Chinook SQLite ↔ lake (every
- * table, composite keys, SQLite's text timestamps and decimals), identical and with planted
- * differences.
+ * PostgreSQL ↔ lake (a 200k-row table that forces bisection; a connection cut mid-COPY) and
+ * Chinook SQLite ↔ lake (every table, composite keys, SQLite's text timestamps and decimals),
+ * identical and with planted differences.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,8 @@ import { CHINOOK_SQLITE } from '../helpers/chinook.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { runCli, syncAllToLake } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { verifyJson } from './verify-cli.js';
 import { PLANTED, createItems } from './verify-fixture.js';
 
 const up = await serviceAvailable('PostgreSQL', 5432);
@@ -29,29 +31,6 @@ afterAll(() => {
 
 async function sync(from: string, lake: string): Promise<void> {
   await syncAllToLake(from, lake, `sqlite:${dir}/control.db`);
-}
-
-interface JsonReport {
-  identical: boolean;
-  tables: {
-    table: string;
-    status: string;
-    sourceRows: number;
-    destinationRows: number;
-    missing: unknown[];
-    extra: unknown[];
-    changed: unknown[];
-  }[];
-}
-
-async function verifyJson(
-  from: string,
-  to: string,
-  ...extra: string[]
-): Promise<{ code: number; report: JsonReport }> {
-  const result = await runCli(['verify', '--from', from, '--to', to, '--json', ...extra]);
-  expect(result.stderr).toBe('');
-  return { code: result.code, report: JSON.parse(result.stdout) as JsonReport };
 }
 
 describe.skipIf(!up)('sluice verify: PostgreSQL ↔ lake', () => {
@@ -108,6 +87,31 @@ describe.skipIf(!up)('sluice verify: PostgreSQL ↔ lake', () => {
       extra: PLANTED.extra,
       changed: PLANTED.changed,
     });
+  });
+
+  it('fails with an error, never "identical", when the connection is cut during the COPY of a hashing pass', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    try {
+      // The table's COPY is ~20 MB; the catalog and sampling queries stay far below the cut.
+      proxy.cutAfterBytes({ minBytes: 2 << 20, maxBytes: 10 << 20, times: 1 });
+      const result = await runCli([
+        'verify',
+        '--from',
+        `postgres://postgres@127.0.0.1:${proxy.port}/${db.name}`,
+        '--to',
+        `lake:${lake}`,
+        '--json',
+      ]);
+      expect(proxy.cuts).toBe(1);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^error: verify query on postgres:.* failed: /m);
+      expect(result.stderr).toMatch(
+        /^hint: the connection to .* was lost during verify; nothing was concluded/m,
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -2,8 +2,8 @@
  * PostgreSQL rows hashed by DuckDB, for the fast fingerprint of `typed-hash.ts`: the output of
  * `COPY (SELECT … WHERE <range>) TO STDOUT (FORMAT csv)` — the stage dialect, the export the
  * PostgreSQL connector reads with — is cut into chunk files at row ends (`splitCsvIntoChunks`),
- * and each chunk is decoded by the sync's own `stageQuery` (so verify sees the values a sync
- * loads) and summed per key bucket while PostgreSQL writes the next one. Per-chunk sums add up
+ * and each chunk is decoded by the sync's own `stageDecodeExpression` (so verify sees the values
+ * a sync loads) and summed per key bucket while PostgreSQL writes the next one. Per-chunk sums add up
  * exactly. A COPY cut short fails the splitter (a partial row) or the query, never yields a sum.
  */
 import { rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { splitCsvIntoChunks } from '../../connectors/csv-chunk-splitter.js';
 import type { StagedChunk } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
-import { stageQuery } from '../../engine/stage-decode.js';
+import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../engine/stage-decode.js';
 import type { KeyTuple } from '../key-ranges.js';
 import { quoteIdent, tableSql, type TableRef } from '../row-hash.js';
 import { typedRangeHashesSql } from '../typed-hash.js';
@@ -44,16 +44,20 @@ export interface CopyHashInput {
 
 /** Row count and exact hash sum per bucket of the COPY's rows. */
 export async function hashCopyOutput(input: CopyHashInput): Promise<Map<number, RangeHash>> {
-  const fields = input.columns.map((column, index) => ({
-    index,
-    type: column.type,
-    as: column.name,
-    label: column.name,
-  }));
+  const decoded = input.columns.map((column, index) => {
+    const field = stageFieldName(index);
+    // PostgreSQL prints integers as plain digits: the sync's pattern check (a third of the
+    // decoding time) cannot fail here. Everything else is decoded exactly as the sync does.
+    const value =
+      column.type.kind === 'int32' || column.type.kind === 'int64'
+        ? `CAST(${field} AS BIGINT)`
+        : stageDecodeExpression(column.type, field, column.name);
+    return `${value} AS ${quoteIdent(column.name)}`;
+  });
   const totals = new Map<number, { rows: number; sum: bigint }>();
   const hashChunk = async (chunk: StagedChunk) => {
     try {
-      const from = `(${stageQuery(chunk.path, input.columns.length, fields)}) AS staged`;
+      const from = `(SELECT ${decoded.join(', ')} FROM ${stageCsvSource(chunk.path, input.columns.length)}) AS staged`;
       const rows = await input.db.queryObjects(
         typedRangeHashesSql(from, 'TRUE', input.columns, input.key, input.bounds),
       );
