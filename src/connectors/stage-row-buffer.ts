@@ -50,8 +50,14 @@ export class StageRowBuffer {
    */
   plainField(bytes: Uint8Array, suffix = ''): void {
     this.separate(bytes.length + suffix.length);
-    this.copy(bytes);
+    this.copy(bytes, 0, bytes.length);
     if (suffix) this.length += this.buffer.write(suffix, this.length, 'latin1');
+  }
+
+  /** `plainField` of `bytes[start, end)`, without a view of them (a reader's packet buffer). */
+  plainBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.separate(end - start);
+    this.copy(bytes, start, end);
   }
 
   /** ASCII text already in canonical form, without quotes, commas or line breaks. */
@@ -62,18 +68,23 @@ export class StageRowBuffer {
 
   /** Text as UTF-8 bytes: quoted when empty or holding `"`, `,`, CR or LF (`"` doubled inside). */
   textField(bytes: Uint8Array): void {
-    if (bytes.length > 0 && !needsQuotes(bytes)) {
-      this.plainField(bytes);
+    this.textBytes(bytes, 0, bytes.length);
+  }
+
+  /** `textField` of `bytes[start, end)`, without a view of them (a reader's packet buffer). */
+  textBytes(bytes: Uint8Array, start: number, end: number): void {
+    if (end > start && !needsQuotes(bytes, start, end)) {
+      this.plainBytes(bytes, start, end);
       return;
     }
     let quotes = 0;
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === QUOTE) quotes++;
-    this.separate(bytes.length + quotes + 2);
+    for (let i = start; i < end; i++) if (bytes[i] === QUOTE) quotes++;
+    this.separate(end - start + quotes + 2);
     this.buffer[this.length++] = QUOTE;
     if (quotes === 0) {
-      this.copy(bytes);
+      this.copy(bytes, start, end);
     } else {
-      for (let i = 0; i < bytes.length; i++) {
+      for (let i = start; i < end; i++) {
         const byte = bytes[i] as number;
         if (byte === QUOTE) this.buffer[this.length++] = QUOTE;
         this.buffer[this.length++] = byte;
@@ -89,6 +100,12 @@ export class StageRowBuffer {
     this.buffer[this.length++] = X;
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.length += this.buffer.write(view.toString('hex'), this.length, 'latin1');
+  }
+
+  /** Discards the fields of the row in progress (a value of it could not be encoded). */
+  dropRow(): void {
+    this.length = this.rowStart;
+    this.fieldsInRow = 0;
   }
 
   /** Ends the current row. */
@@ -120,13 +137,13 @@ export class StageRowBuffer {
     if (this.fieldsInRow++ > 0) this.buffer[this.length++] = COMMA;
   }
 
-  private copy(bytes: Uint8Array): void {
+  private copy(bytes: Uint8Array, start: number, end: number): void {
     // Short values are copied faster by hand than by a native call.
-    if (bytes.length < 16) {
-      for (let i = 0; i < bytes.length; i++) this.buffer[this.length++] = bytes[i] as number;
+    if (end - start < 16) {
+      for (let i = start; i < end; i++) this.buffer[this.length++] = bytes[i] as number;
     } else {
-      this.buffer.set(bytes, this.length);
-      this.length += bytes.length;
+      this.buffer.set(bytes.subarray(start, end), this.length);
+      this.length += end - start;
     }
   }
 
@@ -138,8 +155,8 @@ export class StageRowBuffer {
   }
 }
 
-function needsQuotes(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
+function needsQuotes(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
     const byte = bytes[i];
     if (byte === QUOTE || byte === COMMA || byte === NEWLINE || byte === RETURN) return true;
   }

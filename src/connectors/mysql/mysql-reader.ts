@@ -1,12 +1,12 @@
 /**
- * Reads one SELECT into staged chunks. mysql2 streams the result set (the server sends rows as it
- * reads them; nothing is held whole), each value as its raw text-protocol bytes (`typeCast:
- * false`, so no value passes through a JavaScript number or Date), and `mysql-value-encoder.ts`
- * writes each into a StageRowBuffer. The driver's stream pauses the socket while its row buffer
- * is full, and rows are pulled only as fast as the chunk files are written and taken, so memory
- * stays flat whatever the table size. The caller owns the connection and its snapshot.
+ * Reads one SELECT into staged chunks. The server streams the result set (nothing is held
+ * whole); each row packet goes straight into a StageRowBuffer (`mysql-text-rows.ts`: values are
+ * copied as their raw text-protocol bytes, so none passes through a JavaScript number, Date or
+ * per-value Buffer), and `mysql-value-encoder.ts` handles the values that need their text
+ * touched. When the buffer holds a write's worth of rows the connection is paused (mysql2 queues
+ * what already arrived) until the rows are written, so the socket pushes back to the server and
+ * memory stays flat whatever the table size. The caller owns the connection and its snapshot.
  */
-import type { Readable } from 'node:stream';
 import type { Connection } from 'mysql2';
 import { SluiceError } from '../../core/errors.js';
 import type { StagedChunk, StreamPlan } from '../../core/stream.js';
@@ -14,13 +14,12 @@ import type { StageChunkWriter } from '../stage-chunk-writer.js';
 import { StageRowBuffer } from '../stage-row-buffer.js';
 import { onConnectionLost } from './mysql-connection.js';
 import { queryError } from './mysql-errors.js';
+import { TextRowStager } from './mysql-text-rows.js';
 import { mappingOfColumn, mysqlSelectExpression, quoteMysqlIdent } from './mysql-types.js';
 import { ValueRejected, mysqlFieldEncoder } from './mysql-value-encoder.js';
 
 /** Rows are gathered into writes of about this size: one write per row would be syscall-bound. */
 const WRITE_BYTES = 1024 * 1024;
-/** Rows the driver may hold ahead of the encoder before it pauses the socket. */
-const ROWS_AHEAD = 4096;
 
 /** `database`.`table`, as the read names it. */
 export function qualifiedMysqlTable(plan: StreamPlan): string {
@@ -41,87 +40,77 @@ export async function* stageMysqlSelect(
   writer: StageChunkWriter,
 ): AsyncGenerator<StagedChunk> {
   const { namespace, name, columns } = plan.schema;
-  const encoders = columns.map((column) => mysqlFieldEncoder(mappingOfColumn(column)));
+  const mappings = columns.map(mappingOfColumn);
   const out = new StageRowBuffer();
-  let complete = false;
-  try {
-    const query = connection.query({ sql, rowsAsArray: true, typeCast: false });
-    for await (const batch of rowBatches(query.stream({ highWaterMark: ROWS_AHEAD }), connection)) {
-      for (const row of batch as (Buffer | null)[][]) {
-        for (let i = 0; i < encoders.length; i++) {
-          const value = row[i];
-          if (value === null || value === undefined) {
-            out.nullField();
-            continue;
-          }
-          try {
-            (encoders[i] as (typeof encoders)[number])(value, out);
-          } catch (error) {
-            throw rejectionError(error, plan, row, i, sql);
-          }
-        }
-        out.endRow();
-        if (writer.bytes + out.bytes >= plan.chunkBytes) {
-          await out.flushTo(writer);
-          const chunk = await writer.finish();
-          if (chunk) yield chunk;
-        } else if (out.bytes >= WRITE_BYTES) {
-          await out.flushTo(writer);
-        }
-      }
-    }
-    await out.flushTo(writer);
-    const tail = await writer.finish();
-    if (tail) yield tail;
-    complete = true;
-  } catch (error) {
-    throw queryError(error, `reading ${namespace}.${name}`, `${namespace}.${name}`, sql);
-  } finally {
-    if (!complete) await writer.abort();
-  }
-}
-
-/**
- * The rows of a result stream in batches: everything buffered is taken synchronously, so the
- * consumer pays one await per batch instead of one per row. A lost connection ends it too
- * (mysql2 does not report that on a streaming query).
- */
-async function* rowBatches(stream: Readable, connection: Connection): AsyncGenerator<unknown[]> {
   let failure: { error: unknown } | undefined;
   let ended = false;
+  let paused = false;
   let wake: (() => void) | undefined;
   const notify = () => {
     const resume = wake;
     wake = undefined;
     resume?.();
   };
-  const onEnd = () => {
-    ended = true;
+  const fail = (error: unknown) => {
+    failure ??= { error };
     notify();
   };
-  const onError = (error: unknown) => {
-    failure = { error };
-    notify();
-  };
-  stream.on('readable', notify).on('end', onEnd).on('error', onError);
-  const stopWatching = onConnectionLost(connection, onError);
+  // Rows are taken while the buffer has room; a full buffer (or chunk) pauses the socket.
+  const full = () => out.bytes >= WRITE_BYTES || writer.bytes + out.bytes >= plan.chunkBytes;
+  const stager = new TextRowStager(
+    out,
+    mappings.map(mysqlFieldEncoder),
+    mappings,
+    () => {
+      if (!paused && full()) {
+        paused = true;
+        connection.pause();
+        notify();
+      }
+    },
+    (error, row, column) => {
+      paused = true;
+      connection.pause();
+      fail(rejectionError(error, plan, row, column, sql));
+    },
+  );
+  const stopWatching = onConnectionLost(connection, fail);
+  let complete = false;
   try {
+    const query = connection.query({ sql, rowsAsArray: true, typeCast: false });
+    stager.attach(query);
+    query.on('error', fail).on('end', () => {
+      ended = true;
+      notify();
+    });
     for (;;) {
       if (failure) throw failure.error;
-      const batch: unknown[] = [];
-      for (let row = stream.read() as unknown; row !== null; row = stream.read() as unknown) batch.push(row);
-      if (batch.length > 0) {
-        yield batch;
+      if (paused || ended) {
+        const cut = writer.bytes + out.bytes >= plan.chunkBytes;
+        await out.flushTo(writer);
+        if (cut) {
+          const chunk = await writer.finish();
+          if (chunk) yield chunk;
+        }
+        if (ended) break;
+        paused = false;
+        // Replays the packets that arrived meanwhile, which may fill the buffer (and pause) again.
+        connection.resume();
         continue;
       }
-      if (ended) return;
       await new Promise<void>((resolve) => (wake = resolve));
     }
+    // A failure may have arrived during the last flush (TypeScript cannot see the callbacks set it).
+    const late = failure as { error: unknown } | undefined;
+    if (late) throw late.error;
+    const tail = await writer.finish();
+    if (tail) yield tail;
+    complete = true;
+  } catch (error) {
+    throw queryError(error, `reading ${namespace}.${name}`, `${namespace}.${name}`, sql);
   } finally {
-    stream.off('readable', notify).off('end', onEnd).off('error', onError);
     stopWatching();
-    // A late driver error after we stopped must not become an unhandled 'error' event.
-    stream.on('error', () => undefined);
+    if (!complete) await writer.abort();
   }
 }
 
