@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { openControlDb } from '../control/open-control-db.js';
 import { RunChunksRepository } from '../control/run-chunks-repository.js';
 import type { RunRecord } from '../control/runs-repository.js';
-import { RunsRepository } from '../control/runs-repository.js';
+import { RUN_STALE_MS, RunsRepository } from '../control/runs-repository.js';
 import { SluiceError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
+import { isGoneHere } from '../sync/stream-lease.js';
 import { controlMissing, resolveControl } from './control-option.js';
 import type { ControlChoice } from './control-option.js';
 import { formatBytes, formatDuration, info, printJson, printTable } from './output.js';
@@ -34,7 +35,10 @@ export function registerRuns(program: Command): void {
 Examples:
   sluice runs --limit 5
   sluice runs --lake ./lake --json
-  sluice runs show run_01JD3Q7Z8W6XKJ2M4N5P6R7S8T`,
+  sluice runs show run_01JD3Q7Z8W6XKJ2M4N5P6R7S8T
+
+A run whose process was killed or crashed shows as abandoned once its heartbeat is a minute
+old, or at once when its process (on this machine) no longer exists.`,
     )
     .action(async (flags: RunsFlags, command: Command) => {
       const limit = positiveInt('--limit', flags.limit) ?? 20;
@@ -158,7 +162,10 @@ async function withRuns<T>(
 ): Promise<T> {
   const db = await openControlDb(choice.url);
   try {
-    return await fn(new RunsRepository(db), new RunChunksRepository(db));
+    const runs = new RunsRepository(db);
+    // A run whose process was killed would otherwise show as running forever.
+    await runs.markAbandoned({ staleMs: RUN_STALE_MS, isGone: isGoneHere });
+    return await fn(runs, new RunChunksRepository(db));
   } finally {
     await db.close();
   }

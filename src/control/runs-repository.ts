@@ -7,7 +7,11 @@ import { redact, redactUrl } from '../core/redact.js';
 import type { ControlQueries } from './control-db.js';
 import { newId } from './ids.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/**
+ * `abandoned`: the run's process stopped (SIGKILL, crash, lost machine) without finishing it;
+ * set by `markAbandoned` once its heartbeat is stale or its process is known to be gone.
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 export type StreamStatus = 'running' | 'succeeded' | 'failed';
 /** The run-time check that the commit holds every row read: passed, failed, or not run (the stream failed first). */
 export type VerificationOutcome = 'passed' | 'failed' | 'not-run';
@@ -20,6 +24,23 @@ export interface StartRunInput {
   destination: string;
   /** Sync mode of the run (full, incremental, cdc). */
   mode: string;
+  /** The process running it, e.g. `host-a pid 4242`; it heartbeats while it runs. */
+  holder?: string;
+}
+
+/** How often a run's process records that it is alive. */
+export const RUN_HEARTBEAT_MS = 5_000;
+/** A running run without a heartbeat for this long is abandoned (its process is gone). */
+export const RUN_STALE_MS = 60_000;
+
+/** When running runs count as abandoned. */
+export interface AbandonRule {
+  /** A run whose last heartbeat is older than this is abandoned, whoever runs it. */
+  staleMs: number;
+  /** True when the holder is known to be gone now (a process of this machine that no longer exists). */
+  isGone?: (holder: string) => boolean;
+  /** The time to judge by (default now). */
+  now?: number;
 }
 
 /** How a run ended. */
@@ -114,6 +135,10 @@ export interface RunRecord {
   peakRssBytes: number | null;
   /** The parsed report, or null. */
   report: unknown;
+  /** The process that ran it, or null (runs recorded before heartbeats). */
+  holder: string | null;
+  /** Its last heartbeat, or null. */
+  heartbeatAt: string | null;
 }
 
 /** A `run_streams` row. */
@@ -165,6 +190,8 @@ interface RunRow {
   duration_ms: number | string | null;
   verification: string | null;
   report: string | null;
+  holder?: string | null;
+  heartbeat_at?: string | null;
 }
 
 interface RunStreamRow {
@@ -206,6 +233,8 @@ function toRun(row: RunRow): RunRecord {
     verification: row.verification as VerificationOutcome | null,
     peakRssBytes: num(row.peak_rss_bytes),
     report: row.report === null ? null : (JSON.parse(row.report) as unknown),
+    holder: row.holder ?? null,
+    heartbeatAt: row.heartbeat_at ?? null,
   };
 }
 
@@ -234,11 +263,53 @@ export class RunsRepository {
   async startRun(input: StartRunInput): Promise<RunRecord> {
     const now = Date.now();
     const id = newId('run', now);
+    const at = new Date(now).toISOString();
     await this.db.execute(
-      `INSERT INTO runs (id, started_at, status, source, destination, mode) VALUES ($1, $2, 'running', $3, $4, $5)`,
-      [id, new Date(now).toISOString(), redactUrl(input.source), redactUrl(input.destination), input.mode],
+      `INSERT INTO runs (id, started_at, status, source, destination, mode, holder, heartbeat_at)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, $2)`,
+      [id, at, redactUrl(input.source), redactUrl(input.destination), input.mode, input.holder ?? null],
     );
     return (await this.getRun(id))!;
+  }
+
+  /** Records that the run's process is alive; false when the run is no longer running. */
+  async heartbeat(runId: string, now: number = Date.now()): Promise<boolean> {
+    const changed = await this.db.execute(
+      `UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`,
+      [runId, new Date(now).toISOString()],
+    );
+    return changed > 0;
+  }
+
+  /**
+   * Marks `abandoned` every running run whose heartbeat is older than `rule.staleMs` or whose
+   * process `rule.isGone` says no longer exists, with its last heartbeat as its end; returns their
+   * ids. Each update is a compare-and-swap on `status = 'running'` and the heartbeat seen, so a
+   * run that heartbeats meanwhile is left alone.
+   */
+  async markAbandoned(rule: AbandonRule): Promise<string[]> {
+    const now = rule.now ?? Date.now();
+    const stale = new Date(now - rule.staleMs).toISOString();
+    const running = await this.db.query<{ id: string; holder: string | null; seen: string }>(
+      `SELECT id, holder, COALESCE(heartbeat_at, started_at) AS seen FROM runs WHERE status = 'running'`,
+    );
+    const abandoned: string[] = [];
+    for (const run of running) {
+      const gone = run.holder !== null && (rule.isGone?.(run.holder) ?? false);
+      if (!gone && run.seen >= stale) continue;
+      const why = gone ? `its process (${run.holder}) no longer exists` : `no heartbeat since ${run.seen}`;
+      const changed = await this.db.execute(
+        `UPDATE runs SET status = 'abandoned', finished_at = $2, error_code = 'ABANDONED', error_message = $3
+          WHERE id = $1 AND status = 'running' AND COALESCE(heartbeat_at, started_at) = $2`,
+        [
+          run.id,
+          run.seen,
+          `the run stopped without finishing (killed or crashed): ${why}; nothing it had not committed was published`,
+        ],
+      );
+      if (changed > 0) abandoned.push(run.id);
+    }
+    return abandoned;
   }
 
   /** Records (or replaces) one stream's result within a run. */
@@ -270,13 +341,16 @@ export class RunsRepository {
     );
   }
 
-  /** Marks a running run finished; refuses a run that is unknown or already finished. */
+  /**
+   * Marks a running run finished; refuses a run that is unknown or already finished. A run marked
+   * abandoned that turns out to be alive after all (its heartbeats were held up) gets its outcome.
+   */
   async finishRun(runId: string, outcome: FinishRunInput): Promise<RunRecord> {
     const changed = await this.db.execute(
       `UPDATE runs SET finished_at = $2, status = $3, error_code = $4, error_message = $5, rows_read = $6,
          rows_written = $7, bytes_written = $8, peak_rss_bytes = $9, report = $10, bytes_read = $11,
          rows_quarantined = $12, duration_ms = $13, verification = $14
-       WHERE id = $1 AND status = 'running'`,
+       WHERE id = $1 AND status IN ('running', 'abandoned')`,
       [
         runId,
         new Date().toISOString(),

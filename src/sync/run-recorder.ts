@@ -2,13 +2,15 @@ import type { ControlDb } from '../control/control-db.js';
 import { openControlDb } from '../control/open-control-db.js';
 import { RunChunksRepository } from '../control/run-chunks-repository.js';
 import type { ChunkManifest } from '../control/run-chunks-repository.js';
-import { RunsRepository } from '../control/runs-repository.js';
+import { RUN_HEARTBEAT_MS, RUN_STALE_MS, RunsRepository } from '../control/runs-repository.js';
 import { isSluiceError, messageOf } from '../core/errors.js';
+import { LEASE_HOLDER, isGoneHere } from './stream-lease.js';
 import type { StreamReport, SyncReport } from './sync-report.js';
 
 /** The run's ledger in the control database: what started, each stream's outcome, how it ended. */
 export class RunRecorder {
   private readonly chunks: RunChunksRepository;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
     /** The open control database, for the run's other control tables (leases). */
@@ -24,9 +26,18 @@ export class RunRecorder {
     return new RunRecorder(db, new RunsRepository(db));
   }
 
-  /** Records a new running run and returns its id. */
+  /**
+   * Records a new running run, held by this process, and returns its id; from then on the run
+   * heartbeats until it finishes, so a killed run can be told from a running one. Runs of dead
+   * processes found on the way are marked abandoned.
+   */
   async start(input: { source: string; destination: string; mode: string }): Promise<string> {
-    return (await this.runs.startRun(input)).id;
+    await this.runs.markAbandoned({ staleMs: RUN_STALE_MS, isGone: isGoneHere }).catch(() => undefined);
+    const { id } = await this.runs.startRun({ ...input, holder: LEASE_HOLDER });
+    this.heartbeat = setInterval(() => void this.runs.heartbeat(id).catch(() => undefined), RUN_HEARTBEAT_MS);
+    // A heartbeat must never keep a finished process alive.
+    this.heartbeat.unref();
+    return id;
   }
 
   /** Records one stream's outcome. */
@@ -74,6 +85,7 @@ export class RunRecorder {
 
   /** Records the end of a run that got through all its streams (some may have failed). */
   async finish(report: SyncReport): Promise<void> {
+    this.stopHeartbeat();
     const failed = report.streams.filter((s) => s.status === 'failed');
     await this.runs.finishRun(report.runId, {
       ...totals(report),
@@ -86,6 +98,7 @@ export class RunRecorder {
 
   /** Records a run that stopped early on an error. */
   async fail(runId: string, error: unknown, partial: SyncReport): Promise<void> {
+    this.stopHeartbeat();
     await this.runs.finishRun(runId, {
       ...totals(partial),
       status: 'failed',
@@ -95,7 +108,13 @@ export class RunRecorder {
 
   /** Closes the control database. */
   async close(): Promise<void> {
+    this.stopHeartbeat();
     await this.db.close();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 }
 

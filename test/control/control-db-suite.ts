@@ -178,6 +178,44 @@ export function describeControlDb(label: string, home: () => ControlHome): void 
       });
     });
 
+    it('marks running runs abandoned when their heartbeat is stale or their process is gone, and only those', async () => {
+      await withDb(await home().freshUrl(), async (db) => {
+        const runs = new RunsRepository(db);
+        const input = { source: 'sqlite:a.db', destination: 'lake:/l', mode: 'full' };
+        const t0 = Date.parse('2030-01-01T00:00:00.000Z');
+        const stale = await runs.startRun({ ...input, holder: 'other-host pid 1' });
+        const alive = await runs.startRun({ ...input, holder: 'other-host pid 2' });
+        const gone = await runs.startRun({ ...input, holder: 'this-host pid 3' });
+        const done = await runs.startRun({ ...input, holder: 'other-host pid 4' });
+        await runs.finishRun(done.id, { status: 'succeeded' });
+        expect(await runs.heartbeat(stale.id, t0)).toBe(true);
+        expect(await runs.heartbeat(alive.id, t0 + 50_000)).toBe(true);
+        expect(await runs.heartbeat(gone.id, t0 + 50_000)).toBe(true);
+        expect(await runs.heartbeat(done.id, t0)).toBe(false);
+
+        const abandoned = await runs.markAbandoned({
+          staleMs: 30_000,
+          isGone: (holder) => holder === 'this-host pid 3',
+          now: t0 + 60_000,
+        });
+        expect(abandoned.sort()).toEqual([stale.id, gone.id].sort());
+        expect(await runs.getRun(stale.id)).toMatchObject({
+          status: 'abandoned',
+          finishedAt: '2030-01-01T00:00:00.000Z',
+          errorCode: 'ABANDONED',
+          errorMessage: expect.stringContaining('no heartbeat since 2030-01-01T00:00:00.000Z'),
+          holder: 'other-host pid 1',
+        });
+        expect((await runs.getRun(gone.id))?.errorMessage).toContain('this-host pid 3');
+        expect(await runs.getRun(alive.id)).toMatchObject({ status: 'running', finishedAt: null });
+        expect((await runs.getRun(done.id))?.status).toBe('succeeded');
+        // Asking again changes nothing; an abandoned run that was alive after all still finishes.
+        expect(await runs.markAbandoned({ staleMs: 30_000, now: t0 + 60_000 })).toEqual([]);
+        expect(await runs.heartbeat(stale.id, t0 + 70_000)).toBe(false);
+        expect((await runs.finishRun(stale.id, { status: 'succeeded' })).status).toBe('succeeded');
+      });
+    });
+
     it('round-trips stream state', async () => {
       await withDb(await home().freshUrl(), async (db) => {
         const state = new StateRepository(db);
