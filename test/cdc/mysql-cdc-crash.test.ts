@@ -13,8 +13,7 @@ import { IDENTICAL } from '../helpers/postgres-lake-diff.js';
 import { mariadbServerInstalled, startPrivateMariaDb } from '../helpers/private-mariadb.js';
 import type { PrivateMariaDbServer } from '../helpers/private-mariadb.js';
 import { IN_CI } from '../helpers/services.js';
-import { startCdcProcess } from './cdc-process.js';
-import { cdcSync, okReport, scratchLake } from './pg-cdc-helpers.js';
+import { cdcSync, okReport, scratchLake, startSluice } from './pg-cdc-helpers.js';
 
 const installed = mariadbServerInstalled();
 if (!installed && IN_CI) throw new Error('the MariaDB server binaries are not installed (CI=true)');
@@ -117,20 +116,20 @@ describe.skipIf(!installed)('MariaDB CDC under a concurrent workload', () => {
     );
     const stop = { done: false };
     const clients = Array.from({ length: CLIENTS }, (_, i) => client(server, db, i + 1, stop));
-    const args = ['--batch-rows', '300', '--batch-ms', '200'];
+    const args = ['--all', '--batch-rows', '300', '--batch-ms', '200'];
     try {
       // The initial snapshot runs while the clients write.
-      const first = startCdcProcess(db.url, target, args);
+      const first = startSluice(db.url, target, args);
       await first.commits(3);
       first.child.kill('SIGKILL');
       await first.exited;
 
-      const second = startCdcProcess(db.url, target, args);
+      const second = startSluice(db.url, target, args);
       await second.commits(5);
       second.child.kill('SIGKILL');
       await second.exited;
 
-      const third = startCdcProcess(db.url, target, args);
+      const third = startSluice(db.url, target, args);
       await third.commits(5);
       stop.done = true;
       const committed = await Promise.all(clients);

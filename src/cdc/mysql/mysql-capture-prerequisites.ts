@@ -9,22 +9,11 @@ import type { Connection } from 'mysql2';
 import { SluiceError } from '../../core/errors.js';
 import type { StreamPlan } from '../../core/stream.js';
 import { mysqlQuery } from '../../connectors/mysql/mysql-connection.js';
-import { parseMysqlColumnType } from '../../connectors/mysql/mysql-types.js';
+import { GEOMETRY_TYPES, parseMysqlColumnType } from '../../connectors/mysql/mysql-types.js';
 import { captureStreamKey } from '../change-capture.js';
 
 /** Column types whose binlog values cannot be staged exactly like the snapshot's. */
-const UNSUPPORTED_TYPES = new Set([
-  'geometry',
-  'point',
-  'linestring',
-  'polygon',
-  'multipoint',
-  'multilinestring',
-  'multipolygon',
-  'geometrycollection',
-  'geomcollection',
-  'vector',
-]);
+const UNSUPPORTED_TYPES = new Set([...GEOMETRY_TYPES, 'vector']);
 
 const SERVER_SQL =
   'SELECT @@GLOBAL.log_bin AS log_bin, @@GLOBAL.binlog_format AS binlog_format, @@GLOBAL.binlog_row_image AS binlog_row_image';

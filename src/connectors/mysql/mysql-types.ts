@@ -101,7 +101,8 @@ export interface MysqlMapping {
 const MAX_DECIMAL_PRECISION = 38;
 const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'vector']);
-const GEOMETRY_TYPES = new Set([
+/** MySQL spatial types (stored as SRID + WKB). */
+export const GEOMETRY_TYPES = new Set([
   'geometry',
   'point',
   'linestring',
