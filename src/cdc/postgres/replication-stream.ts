@@ -39,7 +39,9 @@ interface ProtocolConnection {
 }
 
 export class ReplicationStream {
-  private readonly queue: ReplicationEvent[] = [];
+  // A head index instead of shift(): shifting a 20,000-entry array on every message is quadratic.
+  private queue: ReplicationEvent[] = [];
+  private head = 0;
   private waiter: (() => void) | undefined;
   private failure: SluiceError | undefined;
   private paused = false;
@@ -84,7 +86,7 @@ export class ReplicationStream {
 
   /** The next event, or null when none arrived within `timeoutMs`. Throws once the stream failed. */
   async next(timeoutMs: number): Promise<ReplicationEvent | null> {
-    if (this.queue.length === 0 && !this.failure && timeoutMs > 0) {
+    if (this.pending === 0 && !this.failure && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         const timeout = setTimeout(resolve, timeoutMs);
         this.waiter = () => {
@@ -94,14 +96,28 @@ export class ReplicationStream {
       });
       this.waiter = undefined;
     }
-    const event = this.queue.shift();
-    if (this.paused && this.queue.length <= RESUME_AT) {
+    const event = this.queue[this.head];
+    if (event) {
+      this.queue[this.head] = undefined as unknown as ReplicationEvent;
+      this.head += 1;
+      // Drop the taken entries once they are most of the array, so it never grows without bound.
+      if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+    }
+    if (this.paused && this.pending <= RESUME_AT) {
       this.paused = false;
       this.connection.stream.resume();
     }
     if (event) return event;
     if (this.failure) throw this.failure;
     return null;
+  }
+
+  /** Events received and not yet taken. */
+  private get pending(): number {
+    return this.queue.length - this.head;
   }
 
   /** Reports everything before `lsn` as durably applied: the slot may free it. */
@@ -129,7 +145,7 @@ export class ReplicationStream {
         this.fail(error instanceof SluiceError ? error : streamError(error, ''));
         return;
       }
-      if (!this.paused && this.queue.length >= PAUSE_AT) {
+      if (!this.paused && this.pending >= PAUSE_AT) {
         this.paused = true;
         this.connection.stream.pause();
       }
