@@ -205,7 +205,7 @@ function assertSupported(
       hint:
         mode === 'incremental'
           ? 'incremental reads work from postgres://, mysql://, mariadb:// and sqlite: (by a cursor column) and from file: and s3:// sources (new and changed files); use --mode full here'
-          : 'change data capture arrives with the CDC issue; use --mode full today',
+          : 'per-table cdc settings from a project file are not supported yet; run it as sluice sync --from … --to … --mode cdc',
     });
   }
   if (mode === 'incremental' && source?.incrementalBy !== 'file' && cursor === undefined) {
