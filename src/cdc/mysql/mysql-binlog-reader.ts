@@ -10,7 +10,7 @@
  *   transaction (rotate, GTID list, checkpoint) move the position too, so a run that waits to
  *   catch up with `SHOW MASTER STATUS` gets there even when the log ends on such events;
  * - flow control: the decoder pushes events as the socket delivers them, so the binlog
- *   connection is paused while the consumer is more than `HIGH_WATER_ROWS` rows behind;
+ *   connection is paused while more than `HIGH_WATER_BYTES` of row events wait for the consumer;
  * - column metadata: MariaDB's binlog does not name columns (binlog_row_metadata=NO_LOG by
  *   default), so the capture supplies each table's columns through `describe` — zongji's own
  *   lookup splits ENUM/SET labels on commas, which breaks a label holding one.
@@ -33,6 +33,8 @@ export interface BinlogRowsItem {
   types: number[];
   /** The images, keyed by column name. */
   rows: Record<string, unknown>[];
+  /** Size of the row event in the binlog, for flow control. */
+  bytes: number;
 }
 
 /** A TRUNCATE of a captured table (a statement in the log, not row events). */
@@ -96,10 +98,10 @@ export interface BinlogReaderOptions {
   describe(database: string, table: string): Promise<ColumnSchema[]>;
 }
 
-/** Rows queued ahead of the consumer before the binlog connection is paused. */
-const HIGH_WATER_ROWS = 20_000;
-/** Rows queued below which a paused connection resumes. */
-const LOW_WATER_ROWS = 5_000;
+/** Bytes of row events (as logged) queued ahead of the consumer before the binlog connection is paused. */
+const HIGH_WATER_BYTES = 32 * 1024 * 1024;
+/** Queued bytes below which a paused connection resumes. */
+const LOW_WATER_BYTES = 8 * 1024 * 1024;
 
 /** zongji's undeclared internals this reader relies on (see the file comment). */
 interface ZongJiInternals {
@@ -111,6 +113,7 @@ interface ZongJiInternals {
 interface ZongJiEvent {
   getTypeName(): string;
   nextPosition: number;
+  size: number;
   timestamp: number;
   gtid?: string;
   tableId?: number;
@@ -131,7 +134,7 @@ const ROW_OPS: Record<string, 'i' | 'u' | 'd'> = { WriteRows: 'i', UpdateRows: '
 export class BinlogReader {
   private readonly zongji: ZongJi & ZongJiInternals;
   private readonly queue: BinlogItem[] = [];
-  private queuedRows = 0;
+  private queuedBytes = 0;
   private paused = false;
   private failure: { error: unknown } | undefined;
   private wake: (() => void) | undefined;
@@ -196,8 +199,8 @@ export class BinlogReader {
       return undefined;
     }
     if (item.kind === 'rows') {
-      this.queuedRows -= item.rows.length;
-      if (this.paused && this.queuedRows < LOW_WATER_ROWS) {
+      this.queuedBytes -= item.bytes;
+      if (this.paused && this.queuedBytes < LOW_WATER_BYTES) {
         this.paused = false;
         this.zongji.connection?.resume();
       }
@@ -215,8 +218,8 @@ export class BinlogReader {
   private push(item: BinlogItem): void {
     this.queue.push(item);
     if (item.kind === 'rows') {
-      this.queuedRows += item.rows.length;
-      if (!this.paused && this.queuedRows >= HIGH_WATER_ROWS) {
+      this.queuedBytes += item.bytes;
+      if (!this.paused && this.queuedBytes >= HIGH_WATER_BYTES) {
         this.paused = true;
         this.zongji.connection?.pause();
       }
@@ -319,6 +322,7 @@ export class BinlogReader {
       columns: map.columns.map((c) => c.name),
       types: map.columns.map((c) => c.type),
       rows,
+      bytes: event.size,
     });
   }
 

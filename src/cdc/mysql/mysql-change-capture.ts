@@ -419,6 +419,8 @@ export class MysqlChangeCapture implements ChangeCapture {
       user: this.endpoint.user,
       password: this.endpoint.password,
       connectTimeout: this.config.connectTimeoutMs,
+      // An idle binlog dump sends nothing: keepalive notices a server that vanished.
+      enableKeepAlive: true,
       ...(this.config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
     };
   }
