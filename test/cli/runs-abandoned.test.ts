@@ -3,14 +3,14 @@
  * database. `sluice runs` (and any later run) marks it `abandoned`: at once here, since its
  * process, on this machine, no longer exists; elsewhere once its heartbeat is a minute old.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeSqlite } from '../../src/core/node-sqlite.js';
 import { openControlDb } from '../../src/control/open-control-db.js';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { killHard, spawnCliUntil } from '../helpers/spawn-cli-until.js';
 
 let dir: string;
 let source: string;
@@ -41,21 +41,9 @@ describe('runs of killed processes', () => {
       '--control',
       control,
     ];
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sluice.js'), ...args], {
-      cwd: REPO_ROOT,
-    });
     // The run is recorded before its first stream reports "reading…".
-    await new Promise<void>((resolve, reject) => {
-      let stderr = '';
-      child.stderr.on('data', (data: Buffer) => {
-        stderr += data.toString();
-        if (stderr.includes('reading')) resolve();
-      });
-      child.on('exit', () => reject(new Error(`the sync ended before it was killed: ${stderr}`)));
-    });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    const child = await spawnCliUntil(args, 'reading');
+    await killHard(child);
 
     // What the killed run left behind: a run that says it is running.
     const db = await openControlDb(control);

@@ -9,9 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import type { SourcePosition } from '../../src/core/stream.js';
-import { LakeCatalog } from '../../src/lake/lake-catalog.js';
-import { runSync } from '../../src/sync/run-sync.js';
 import type { SyncReport } from '../../src/sync/sync-report.js';
+import { lakePosition, syncIncrementally } from '../helpers/incremental-sync.js';
 import type { TableDiff } from '../helpers/postgres-lake-diff.js';
 import { IDENTICAL } from '../helpers/postgres-lake-diff.js';
 
@@ -46,16 +45,9 @@ export interface ConcurrentSource {
   diff(table: string): Promise<TableDiff>;
 }
 
-export async function syncIncrementally(source: ConcurrentSource, table: string): Promise<SyncReport> {
-  const report = await runSync({
-    from: source.from,
-    to: `lake:${source.lake}`,
-    tables: [table],
-    mode: 'incremental',
-    cursor: 'updated_at',
-    disposition: 'merge',
-    retry: { attempts: 1 },
-  });
+/** One incremental sync of `table` (merge), which must succeed. */
+async function syncTable(source: ConcurrentSource, table: string): Promise<SyncReport> {
+  const report = await syncIncrementally(source.from, source.lake, table, { disposition: 'merge' });
   expect(report.status, JSON.stringify(report.streams)).toBe('succeeded');
   return report;
 }
@@ -65,7 +57,7 @@ export function concurrentIncrementalCases(source: () => ConcurrentSource): void
   it('a transaction open across a sync with an older cursor value is picked up by the next sync', async () => {
     const s = source();
     await s.sql(s.createTable('tickets', 3, 1));
-    await syncIncrementally(s, 'tickets');
+    await syncTable(s, 'tickets');
 
     // A starts and writes (its cursor value is T0), but does not commit.
     const a = await s.connect();
@@ -76,16 +68,14 @@ export function concurrentIncrementalCases(source: () => ConcurrentSource): void
     const b = await s.connect();
     await b.query(s.upsert('tickets', [101], 'short transaction', 2, 0));
 
-    const during = await syncIncrementally(s, 'tickets');
+    const during = await syncTable(s, 'tickets');
     expect(during.rowsRead).toBeGreaterThanOrEqual(1); // 101; 100 is invisible to the snapshot
-    const catalog = LakeCatalog.open(s.lake);
-    const position = await catalog.lastPosition({ namespace: s.namespace, name: 'tickets' });
-    await catalog.close();
+    const position = await lakePosition(s.lake, s.namespace, 'tickets');
     // The position stays below the open transaction's cursor value; the maximum read (T1) does not.
     expect(await s.positionBelowRow('tickets', position, 101)).toBe(true);
 
     await a.query('COMMIT');
-    const after = await syncIncrementally(s, 'tickets');
+    const after = await syncTable(s, 'tickets');
     expect(after.rowsRead).toBeGreaterThanOrEqual(2);
     expect(await s.diff('tickets')).toMatchObject({ ...IDENTICAL, lakeRows: 5 });
   });
@@ -94,7 +84,7 @@ export function concurrentIncrementalCases(source: () => ConcurrentSource): void
     const s = source();
     const IDS = 2000;
     await s.sql(s.createTable('events', IDS, 24));
-    const first = await syncIncrementally(s, 'events');
+    const first = await syncTable(s, 'events');
     expect(first.rowsRead).toBe(IDS);
 
     let stop = false;
@@ -147,14 +137,14 @@ export function concurrentIncrementalCases(source: () => ConcurrentSource): void
     const reports: SyncReport[] = [];
     try {
       for (let i = 0; i < 5; i++) {
-        reports.push(await syncIncrementally(s, 'events'));
+        reports.push(await syncTable(s, 'events'));
         await sleep(100);
       }
     } finally {
       stop = true;
       await Promise.all(writers);
     }
-    reports.push(await syncIncrementally(s, 'events'));
+    reports.push(await syncTable(s, 'events'));
 
     expect(counts.long).toBeGreaterThan(2);
     expect(counts.short).toBeGreaterThan(2);

@@ -8,9 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeCatalog } from '../../src/lake/lake-catalog.js';
-import { runSync } from '../../src/sync/run-sync.js';
 import type { SyncRequest } from '../../src/sync/sync-report.js';
+import { lakePosition, syncIncrementally } from '../helpers/incremental-sync.js';
 import { diffMariadbTable } from '../helpers/mariadb-lake-diff.js';
 import type { TestMariaDb } from '../helpers/mariadb.js';
 import { MACHINE_MARIADB, createTestMariaDb, createTestMariaDbUser } from '../helpers/mariadb.js';
@@ -34,24 +33,8 @@ describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column',
   });
 
   const sync = (table: string, extra: Partial<SyncRequest> = {}) =>
-    runSync({
-      from: db.url,
-      to: `lake:${lake}`,
-      tables: [table],
-      mode: 'incremental',
-      cursor: 'updated_at',
-      retry: { attempts: 1 },
-      ...extra,
-    });
-
-  const position = async (table: string) => {
-    const catalog = LakeCatalog.open(lake);
-    try {
-      return await catalog.lastPosition({ namespace: db.name, name: table });
-    } finally {
-      await catalog.close();
-    }
-  };
+    syncIncrementally(db.url, lake, table, extra);
+  const position = (table: string) => lakePosition(lake, db.name, table);
 
   it('reads every row first, then the rows at or above the position, merged by key', async () => {
     await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamp(3) NULL, note text);

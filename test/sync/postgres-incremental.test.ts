@@ -10,9 +10,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../src/core/errors.js';
-import { LakeCatalog } from '../../src/lake/lake-catalog.js';
-import { runSync } from '../../src/sync/run-sync.js';
 import type { SyncRequest } from '../../src/sync/sync-report.js';
+import { lakePosition, syncIncrementally } from '../helpers/incremental-sync.js';
 import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { MACHINE_PG, createTestDatabase } from '../helpers/postgres.js';
@@ -35,24 +34,8 @@ describe.skipIf(!pgUp)('incremental syncs from PostgreSQL by a cursor column', (
   });
 
   const sync = (table: string, extra: Partial<SyncRequest> = {}) =>
-    runSync({
-      from: `${db.url}?schema=public`,
-      to: `lake:${lake}`,
-      tables: [table],
-      mode: 'incremental',
-      cursor: 'updated_at',
-      retry: { attempts: 1 },
-      ...extra,
-    });
-
-  const position = async (table: string) => {
-    const catalog = LakeCatalog.open(lake);
-    try {
-      return await catalog.lastPosition({ namespace: 'public', name: table });
-    } finally {
-      await catalog.close();
-    }
-  };
+    syncIncrementally(`${db.url}?schema=public`, lake, table, extra);
+  const position = (table: string) => lakePosition(lake, 'public', table);
 
   it('reads every row first, then the rows at or above the position, merged by key', async () => {
     await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamptz, note text);

@@ -121,32 +121,13 @@ describe('quarantine policy', () => {
 
   it('the CLI: --quarantine-policy fail exits 1 with the count in the JSON report; a bad threshold exits 2', async () => {
     const lake = path.join(dir, 'cli-lake');
-    const failed = await runCli([
-      'sync',
-      '--from',
-      `file:${csv}`,
-      '--to',
-      `lake:${lake}`,
-      '--all',
-      '--quarantine-policy',
-      'fail',
-      '--quarantine-threshold',
-      '1',
-      '--json',
-    ]);
+    const sync = (...flags: string[]) =>
+      runCli(['sync', '--from', `file:${csv}`, '--to', `lake:${lake}`, '--all', ...flags]);
+    const failed = await sync('--quarantine-policy', 'fail', '--quarantine-threshold', '1', '--json');
     expect(failed.code, failed.stderr).toBe(1);
     const report = JSON.parse(failed.stdout) as { status: string; streams: { rowsQuarantined: number }[] };
     expect(report).toMatchObject({ status: 'failed', streams: [{ rowsQuarantined: 2 }] });
-    const usage = await runCli([
-      'sync',
-      '--from',
-      `file:${csv}`,
-      '--to',
-      `lake:${lake}`,
-      '--all',
-      '--quarantine-threshold',
-      'lots',
-    ]);
+    const usage = await sync('--quarantine-threshold', 'lots');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('0.5%');
   });

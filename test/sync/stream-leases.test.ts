@@ -3,7 +3,6 @@
  * the holder's run id and how to wait; `--wait` queues behind it; and a run killed with SIGKILL
  * leaves a lease that lapses by itself, so rerunning right away (with --wait) just works.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,9 @@ import { LeaseRepository } from '../../src/control/lease-repository.js';
 import { openControlDb } from '../../src/control/open-control-db.js';
 import { streamLeaseKey } from '../../src/sync/guarded-stream.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
 import { serviceAvailable } from '../helpers/services.js';
+import { killHard, spawnCliUntil } from '../helpers/spawn-cli-until.js';
 
 const up = await serviceAvailable('PostgreSQL', 5432);
 
@@ -91,25 +91,9 @@ describe.skipIf(!up)('stream leases', () => {
     it('reclaims the lease of a run killed with SIGKILL, so a rerun proceeds', async () => {
       const control = controlUrl(`killed_${label}`);
       const lake = path.join(dir, `killed-${label}`);
-      const child = spawn(
-        process.execPath,
-        [path.join(REPO_ROOT, 'bin/sluice.js'), ...args(lake, control, 'large')],
-        {
-          cwd: REPO_ROOT,
-        },
-      );
       // The lease is taken before the stream reports "reading…".
-      await new Promise<void>((resolve, reject) => {
-        let stderr = '';
-        child.stderr.on('data', (data: Buffer) => {
-          stderr += data.toString();
-          if (stderr.includes('reading')) resolve();
-        });
-        child.on('exit', () => reject(new Error(`the sync ended before it was killed: ${stderr}`)));
-      });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
+      const child = await spawnCliUntil(args(lake, control, 'large'), 'reading');
+      await killHard(child);
       const left = await withLeases(control, (leases) => leases.list());
       expect(left).toHaveLength(1);
       expect(left[0]?.holder).toContain(`pid ${child.pid}`);
