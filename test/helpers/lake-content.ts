@@ -7,6 +7,7 @@ import type { CanonicalColumn } from '../../src/core/canonical-types.js';
 import type { StreamSchema } from '../../src/core/stream.js';
 import { expect } from 'vitest';
 import { openDuckDB } from '../../src/engine/duckdb.js';
+import type { DuckDB } from '../../src/engine/duckdb.js';
 import { LakeCatalog } from '../../src/lake/lake-catalog.js';
 import { attachLake } from '../../src/lake/lake-query.js';
 import type { LocalCopyOptions } from '../../src/lake/local-copies.js';
@@ -36,10 +37,7 @@ export async function diffAgainstLake(
   sourceHashes: SourceRowHashes,
   options: LakeReadOptions = {},
 ): Promise<Map<string, RowDiff & { sourceRows: number; lakeRows: number }>> {
-  const db = await openDuckDB();
-  const catalog = LakeCatalog.open(lakeRoot, { control: options.control });
-  try {
-    await attachLake(db, catalog, options.copies);
+  return withLakeViews(lakeRoot, options, async (db) => {
     const result = new Map<string, RowDiff & { sourceRows: number; lakeRows: number }>();
     for (const stream of streams) {
       const source = await sourceHashes(stream, stream.columns);
@@ -57,6 +55,20 @@ export async function diffAgainstLake(
       });
     }
     return result;
+  });
+}
+
+/** Runs `use` on a DuckDB with the lake's tables attached as views. */
+export async function withLakeViews<T>(
+  lakeRoot: string | StorageLocation,
+  options: LakeReadOptions,
+  use: (db: DuckDB) => Promise<T>,
+): Promise<T> {
+  const db = await openDuckDB();
+  const catalog = LakeCatalog.open(lakeRoot, { control: options.control });
+  try {
+    await attachLake(db, catalog, options.copies);
+    return await use(db);
   } finally {
     db.close();
     await catalog.close();

@@ -4,9 +4,10 @@
  */
 import pg from 'pg';
 import { discoverSource } from '../../src/sync/discover-source.js';
-import { pgRows, tableRowHashes } from '../../src/verify/fingerprint-queries.js';
+import { pgRows, tableFingerprint, tableRowHashes } from '../../src/verify/fingerprint-queries.js';
+import type { TableFingerprint } from '../../src/verify/row-hash.js';
 import type { RowDiff } from '../../src/verify/row-diff.js';
-import { diffAgainstLake } from './lake-content.js';
+import { diffAgainstLake, withLakeViews } from './lake-content.js';
 
 /** The differences and row counts of one table. */
 export type TableDiff = RowDiff & { sourceRows: number; lakeRows: number };
@@ -42,3 +43,29 @@ export async function diffPostgresTable(
 
 /** The shape `expect(...).toMatchObject` wants for "identical": nothing missing, extra or changed. */
 export const IDENTICAL = { missing: [], extra: [], changed: [] } as const;
+
+/**
+ * The row count and order-independent sum of every row's hash of `public.<table>` on both sides:
+ * equal when the lake holds exactly the source's rows (a duplicate changes both). Cheaper than
+ * `diffPostgresTable` (no per-row hashes leave the engines), for checks repeated many times.
+ */
+export async function fingerprintPostgresTable(
+  url: string,
+  lake: string,
+  table: string,
+): Promise<{ source: TableFingerprint; lake: TableFingerprint }> {
+  const [stream] = (await discoverSource(`${url}?schema=public`)).filter((s) => s.name === table);
+  if (!stream) throw new Error(`no table public.${table} in the source`);
+  const ref = { namespace: 'public', name: table };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const source = await tableFingerprint('postgres', pgRows(client), ref, stream.columns);
+    const lakeSide = await withLakeViews(lake, {}, (db) =>
+      tableFingerprint('duckdb', (sql) => db.queryObjects(sql), ref, stream.columns),
+    );
+    return { source, lake: lakeSide };
+  } finally {
+    await client.end();
+  }
+}

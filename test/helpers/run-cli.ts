@@ -1,5 +1,6 @@
 /** Runs the real `sluice` CLI in a child process, as a user or script would. */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +15,17 @@ export interface CliResult {
   stdout: string;
   /** Everything written to stderr. */
   stderr: string;
+}
+
+/** Starts the CLI as a child process (pipes for stdout and stderr), for tests that signal it. */
+export function spawnCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+  });
 }
 
 export function runCli(

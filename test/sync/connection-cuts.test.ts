@@ -1,8 +1,9 @@
 /**
  * The runtime issue's "done when": a large PostgreSQL sync whose connections are cut again and
  * again (through a TCP proxy in front of the server) still completes, and the lake equals the
- * source row by row. Retries read the stream from its start (nothing partial was committed), so
- * the number of tries is the number of cuts plus one.
+ * source row by row. Read as one key range (the default 1M rows per range), a retry reads the
+ * stream from its start, so the number of tries is the number of cuts plus one; read in ranges,
+ * a retry resumes after the last range committed to the table's staging branch.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -90,6 +91,53 @@ describe.skipIf(!up)('a sync through connections cut mid-read', () => {
       await controlDb.close();
     }
 
+    await expectLakeEqualsSource(lake);
+  });
+
+  it('resumes a cut key-range read from its last committed range, not from the start', async () => {
+    // 20 ranges of 50,000 rows (~3.5 MB of CSV each): every read connection is cut after 8–20 MB,
+    // so each try commits at least two ranges before its cut.
+    proxy.cutAfterBytes({ minBytes: 8 << 20, maxBytes: 20 << 20, times: CUTS });
+    const cutsBefore = proxy.cuts;
+    const lake = path.join(dir, 'lake-ranges');
+    const control = `sqlite:${path.join(dir, 'control-ranges.db')}`;
+    const report = await runSync({
+      from: `postgres://postgres@127.0.0.1:${proxy.port}/${db.name}?schema=public`,
+      to: `lake:${lake}`,
+      tables: ['big'],
+      control,
+      chunkRows: 50_000,
+      retry: { attempts: CUTS + 2, baseMs: 50, maxMs: 200 },
+    });
+    const stream = report.streams[0];
+    expect(stream?.error).toBeUndefined();
+    expect(stream).toMatchObject({
+      status: 'succeeded',
+      rowsWritten: ROWS,
+      verification: 'passed',
+      ranges: 20,
+    });
+    expect(proxy.cuts - cutsBefore).toBe(CUTS);
+    expect(stream?.attempts).toBe(CUTS + 1);
+    // The last try read only what the cut tries had not committed; together they read each row once.
+    expect(stream?.rangesSkipped).toBeGreaterThan(0);
+    expect(stream?.rowsRead).toBeLessThan(ROWS);
+    expect((stream?.rowsRead ?? 0) + (stream?.rowsResumed ?? 0)).toBe(ROWS);
+
+    // The run's chunk manifests: the committed ranges of every try, each once.
+    const controlDb = await openControlDb(control);
+    try {
+      const chunks = await new RunChunksRepository(controlDb).list(report.runId);
+      expect(chunks.reduce((sum, c) => sum + c.rows, 0)).toBe(ROWS);
+      const ranges = chunks.map((c) => c.endPosition?.['range']);
+      expect(new Set(ranges).size).toBe(20);
+    } finally {
+      await controlDb.close();
+    }
+    await expectLakeEqualsSource(lake);
+  });
+
+  async function expectLakeEqualsSource(lake: string): Promise<void> {
     const streams = (await discoverSource(db.url)).filter((s) => s.name === 'big');
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -113,5 +161,5 @@ describe.skipIf(!up)('a sync through connections cut mid-read', () => {
     } finally {
       await client.end();
     }
-  });
+  }
 });
