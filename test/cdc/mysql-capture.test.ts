@@ -395,6 +395,38 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     await db.sql('DROP TABLE tr');
   });
 
+  it('sends heartbeat batches while only other tables change, so the position advances', async () => {
+    await db.sql('CREATE TABLE quiet (id int PRIMARY KEY); CREATE TABLE busy (id int PRIMARY KEY)');
+    const plans = await plansOf(db.url, stageRoot, ['quiet']);
+    const start = (await snapshotRows(capture, plans)).position;
+    const controller = new AbortController();
+    const heartbeats: ChangeBatch[] = [];
+    const stream = (async () => {
+      for await (const batch of capture.changes(plans, start, {
+        maxRows: 1000,
+        maxMs: 100,
+        untilCaughtUp: false,
+        signal: controller.signal,
+      })) {
+        heartbeats.push(batch);
+        if (heartbeats.length === 2) controller.abort();
+      }
+    })();
+    for (let i = 1; heartbeats.length < 2 && i <= 50; i++) {
+      await db.sql(`INSERT INTO busy VALUES (${i})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    controller.abort();
+    await stream;
+    expect(heartbeats.length).toBe(2);
+    for (const batch of heartbeats) {
+      expect(batch).toMatchObject({ streams: [], changes: 0, transactions: 0, caughtUp: false });
+    }
+    expect(capture.compare(heartbeats[0]!.position, start)).toBeGreaterThan(0);
+    expect(capture.compare(heartbeats[1]!.position, heartbeats[0]!.position)).toBeGreaterThan(0);
+    await db.sql('DROP TABLE quiet, busy');
+  });
+
   it('follows the binlog across a rotation to the next file', async () => {
     await db.sql('CREATE TABLE rot (id int PRIMARY KEY, v int)');
     const plans = await plansOf(db.url, stageRoot, ['rot']);

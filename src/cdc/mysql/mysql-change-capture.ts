@@ -166,6 +166,7 @@ export class MysqlChangeCapture implements ChangeCapture {
     let openRows = false;
     let changed = false;
     let yielded = position;
+    let yieldedAt = Date.now();
     try {
       while (!options.signal.aborted) {
         const item = await reader.next(IDLE_POLL_MS).catch((error: unknown) => {
@@ -220,12 +221,16 @@ export class MysqlChangeCapture implements ChangeCapture {
         if (openRows) continue;
         const full = batch.changes >= options.maxRows;
         const old = batch.firstChangeAt !== null && Date.now() - batch.firstChangeAt >= options.maxMs;
-        // Idle with transactions of other tables behind us: a heartbeat lets the position advance.
-        const heartbeat = item === undefined && batch.empty && compareBinlogPositions(position, yielded) > 0;
+        // Only other tables' transactions for a while: a heartbeat lets the position advance.
+        const heartbeat =
+          batch.empty &&
+          Date.now() - yieldedAt >= options.maxMs &&
+          compareBinlogPositions(position, yielded) > 0;
         if (full || old || reached() || heartbeat) {
           const caughtUp = reached();
           yield await batch.finish(position, caughtUp);
           yielded = position;
+          yieldedAt = Date.now();
           if (caughtUp) return;
           batch = this.newBatch();
         }
