@@ -5,7 +5,8 @@
  * lake table (through `sluice query`). The ratio is for identical tables (goal ≤ 1.5); the note
  * adds the run after 10 rows were changed at the source, as a ratio to the identical run
  * (goal ≤ 1.2). Same table and server as pg-full-sync; best of two runs each. `BENCH_ROWS`
- * shrinks the table.
+ * shrinks the table. The note adds the CPU seconds of the client processes (verify; psql +
+ * `sluice query`) and the load, since on a shared machine wall-time ratios drift with it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,13 +17,17 @@ import {
   type EmbeddedPostgresServer,
 } from '../examples/marketplace/embedded-server.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
-import { NODE, SLUICE, bestOf, rowCount, tail, timeCommand, type TimedRun } from './measure.js';
+import { NODE, SLUICE, bestOf, loadNote, rowCount, tail, timeCommand, type TimedRun } from './measure.js';
 import { createTable } from './pg-full-sync.js';
 
 const NAME = 'verify';
 const DATABASE = 'bench';
 const RUNS = 2;
 const CHANGED = 10;
+
+function cpuText(seconds: number | null | undefined): string {
+  return typeof seconds === 'number' ? `${seconds.toFixed(1)} s` : '?';
+}
 
 function sluice(args: string[]): Promise<TimedRun> {
   return timeCommand(NODE, [SLUICE, ...args]);
@@ -46,6 +51,10 @@ async function limitRun(server: EmbeddedPostgresServer, lake: string): Promise<T
     code: copy.code === 0 && scan.code === 0 ? 0 : (failed.code ?? 1),
     stdout: '',
     stderr: failed.stderr,
+    cpuSeconds:
+      typeof copy.cpuSeconds === 'number' && typeof scan.cpuSeconds === 'number'
+        ? copy.cpuSeconds + scan.cpuSeconds
+        : null,
   };
 }
 
@@ -105,7 +114,8 @@ async function measure(): Promise<BenchmarkResult> {
       peakRssBytes: null,
       note:
         `${rows.toLocaleString('en-US')} rows × 6 cols, PostgreSQL vs lake; limit: psql COPY > /dev/null + DuckDB scan of all columns; ` +
-        `${CHANGED} changed rows: ${different.seconds.toFixed(2)} s = ${diffRatio.toFixed(2)}× identical`,
+        `${CHANGED} changed rows: ${different.seconds.toFixed(2)} s = ${diffRatio.toFixed(2)}× identical; ` +
+        `client CPU (PostgreSQL's own COPY work, in both, not counted): verify ${cpuText(identical.cpuSeconds)}, limit ${cpuText(limit.cpuSeconds)}; ${loadNote()}`,
       failed: false,
     };
   } finally {
