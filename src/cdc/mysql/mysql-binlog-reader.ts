@@ -105,27 +105,44 @@ const LOW_WATER_BYTES = 8 * 1024 * 1024;
 
 /** zongji's undeclared internals this reader relies on (see the file comment). */
 interface ZongJiInternals {
+  /** The binlog connection (mysql2), paused and resumed for flow control. */
   connection?: { pause(): void; resume(): void };
+  /** Looks up a table's columns when its table map is first seen; replaced by `describe`. */
   _fetchTableInfo(event: { tableId: number; schemaName: string; tableName: string }, next: () => void): void;
+  /** Column metadata per table id, as `_fetchTableInfo` stores it. */
   tableMap: Record<number, { columnSchemas: ColumnSchema[]; parentSchema: string; tableName: string }>;
 }
 
+/** The fields of zongji's events this reader reads (zongji's own types are per event class). */
 interface ZongJiEvent {
+  /** Event class: `WriteRows`, `Xid`, `Query`, `MariadbGtid`, `Rotate`, … */
   getTypeName(): string;
+  /** Offset in the current file after this event (0 inside MariaDB transactions and for artificial events). */
   nextPosition: number;
+  /** Size of the event in bytes. */
   size: number;
+  /** Header timestamp, ms since the epoch (second precision). */
   timestamp: number;
+  /** GTID of the transaction (`domain-server-sequence` on MariaDB). */
   gtid?: string;
+  /** Rows events: the table id their table map announced. */
   tableId?: number;
+  /** Rows events: zongji's table maps, with decoded column names and type codes. */
   tableMap?: Record<
     number,
     { parentSchema: string; tableName: string; columns: { name: string; type: number }[] }
   >;
+  /** Rows events: images keyed by column name (updates as before/after pairs). */
   rows?: (Record<string, unknown> | { before: Record<string, unknown>; after: Record<string, unknown> })[];
+  /** Query events: the statement. */
   query?: string;
+  /** Query events: the default database of the statement. */
   schema?: string;
+  /** MariaDB GTID events: the group is one statement (DDL), without BEGIN/COMMIT. */
   standalone?: boolean;
+  /** Rotate events: the next file. */
   binlogName?: string;
+  /** Rotate events: the offset in the next file. */
   position?: number;
 }
 

@@ -19,19 +19,31 @@ import type { BinlogFieldWriter } from './mysql-binlog-values.js';
 /** Rows are gathered into writes of about this size. */
 const WRITE_BYTES = 1024 * 1024;
 
+/** A segment being written. */
 interface OpenSegment {
+  /** Empty the table before this segment's rows (a TRUNCATE came first). */
   truncateFirst: boolean;
+  /** The columns its rows carry. */
   columns: CanonicalColumn[];
+  /** One value writer per column. */
   writers: BinlogFieldWriter[];
+  /** Its chunk file. */
   writer: StageChunkWriter;
+  /** Rows gathered before a write to the chunk file. */
   out: StageRowBuffer;
+  /** Rows staged. */
   rows: number;
 }
 
+/** One stream's part of the batch. */
 interface StreamState {
+  /** `captureStreamKey` of the stream. */
   key: string;
+  /** Key columns, for messages. */
   primaryKey: string[];
+  /** Segments in log order. */
   segments: OpenSegment[];
+  /** Row changes in all segments. */
   changes: number;
 }
 

@@ -62,7 +62,9 @@ const IDLE_POLL_MS = 200;
 
 /** A stream's columns as the binlog currently delivers them (identity matters: see StagedChangeBatch). */
 interface StreamColumns {
+  /** The stream as planned. */
   plan: StreamPlan;
+  /** The columns its rows are staged with now (grows when columns are added). */
   columns: CanonicalColumn[];
 }
 
