@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CaptureStatus } from '../cdc/change-capture.js';
-import { SluiceError } from '../core/errors.js';
 import type { CdcReport } from '../sync/cdc-report.js';
 import { captureForSource, runCdc } from '../sync/run-cdc.js';
 import type { SyncRequest } from '../sync/sync-report.js';
@@ -34,7 +33,16 @@ export function addCdcSyncOptions(command: Command): Command {
       '--batch-rows <n>',
       'cdc: end a batch (one commit per table) after this many row changes (default 50000)',
     )
-    .option('--batch-ms <ms>', 'cdc: end a non-empty batch after this many milliseconds (default 1000)');
+    .option('--batch-ms <ms>', 'cdc: end a non-empty batch after this many milliseconds (default 1000)')
+    .addHelpText(
+      'after',
+      `
+Change data capture (--mode cdc; PostgreSQL with wal_level=logical, MySQL/MariaDB with a row binlog):
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --all --mode cdc
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --all --mode cdc --until-caught-up
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode cdc --resnapshot
+  sluice cdc status --from postgres://app@localhost/shop`,
+    );
 }
 
 /**
@@ -45,16 +53,6 @@ export async function runCdcSync(
   request: SyncRequest,
   flags: CdcSyncFlags & { json?: boolean },
 ): Promise<CdcReport> {
-  if (request.mode !== 'cdc') {
-    for (const flag of ['untilCaughtUp', 'resnapshot', 'batchRows', 'batchMs'] as const) {
-      if (flags[flag] !== undefined) {
-        throw new SluiceError(
-          'USAGE',
-          `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --mode cdc`,
-        );
-      }
-    }
-  }
   const batchRows = positiveInt('--batch-rows', flags.batchRows);
   const batchMs = positiveInt('--batch-ms', flags.batchMs);
   const controller = new AbortController();

@@ -10,7 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresConfig } from '../../connectors/postgres/postgres-config.js';
-import { pgTarget } from '../../connectors/postgres/postgres-errors.js';
+import { isTransientPgError, pgTarget } from '../../connectors/postgres/postgres-errors.js';
+import { SluiceError, messageOf } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import { postgresConfigFromUrl } from '../../connectors/registry.js';
 import type { StreamPlan } from '../../core/stream.js';
 import type {
@@ -90,6 +92,31 @@ export class PostgresChangeCapture implements ChangeCapture {
   }
 
   async *changes(
+    streams: StreamPlan[],
+    from: LogPosition,
+    options: ChangeStreamOptions,
+  ): AsyncGenerator<ChangeBatch> {
+    try {
+      yield* this.streamBatches(streams, from, options);
+    } catch (error) {
+      if (error instanceof SluiceError) throw error;
+      // A dropped catalog connection is opened anew on the retry.
+      const sql = this.sql;
+      this.sql = undefined;
+      await closePgClient(sql);
+      throw new SluiceError(
+        'SOURCE_READ',
+        `change capture from PostgreSQL failed: ${redact(messageOf(error))}`,
+        {
+          hint: 'the run resumes from the last commit; see the cause if it keeps failing',
+          retryable: isTransientPgError(error),
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private async *streamBatches(
     streams: StreamPlan[],
     from: LogPosition,
     options: ChangeStreamOptions,
