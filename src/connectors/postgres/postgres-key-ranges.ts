@@ -18,7 +18,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from './copy-out-stream.js';
 import type { StreamPlan } from '../../core/stream.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import { interleave } from '../interleave-chunks.js';
@@ -62,7 +62,8 @@ export async function planPgKeyRanges(
     const percent = Math.min(100, (100 * Math.max(MIN_SAMPLE, parts * SAMPLES_PER_RANGE)) / rows);
     const key = quoteIdent(column.name);
     const sample = percent >= 100 ? '' : ` TABLESAMPLE SYSTEM (${percent.toFixed(6)})`;
-    sql = `SELECT ${key}::text AS k FROM ${table}${sample} WHERE ${key} IS NOT NULL ORDER BY ${key}`;
+    // Qualified in ORDER BY: a bare name would sort by the text output column when the key is named k.
+    sql = `SELECT ${key}::text AS k FROM ${table}${sample} WHERE ${key} IS NOT NULL ORDER BY ${table}.${key}`;
     const keys = (await client.query<{ k: string }>(sql)).rows.map((row) => row.k);
     return { column: column.name, bounds: boundsFromSample(keys, parts) };
   } catch (error) {
@@ -142,7 +143,7 @@ async function* readQueue(
       sql = copyStatement(plan, { where, operation: null });
       const stageDir = path.join(plan.stageDir, `range-${range}`);
       await mkdir(stageDir, { recursive: true });
-      const copy = client.query(copyTo(sql));
+      const copy = client.query(copyOut(sql));
       // A late driver error after the consumer stopped is handled by ending the client.
       copy.on('error', () => undefined);
       for await (const chunk of splitCsvIntoChunks(copy, stageDir, plan.chunkBytes)) yield { range, chunk };
