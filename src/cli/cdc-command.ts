@@ -71,7 +71,12 @@ export async function runCdcSync(
       ...(batchRows !== undefined && { batchRows }),
       ...(batchMs !== undefined && { batchMs }),
       ...(!flags.json && {
-        onProgress: (e) => info(`${e.stream}: committed ${formatCount(e.rows)} changes`),
+        onProgress: (e) =>
+          info(
+            e.phase === 'retry'
+              ? `retrying: ${e.message ?? ''}`
+              : `${e.stream}: committed ${formatCount(e.rows)} changes`,
+          ),
       }),
     });
     if (flags.json) printJson(report);

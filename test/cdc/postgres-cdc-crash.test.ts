@@ -2,7 +2,7 @@
  * The issue's done-when test: a concurrent workload (many clients; inserts, updates of the same
  * rows, deletes, rolled-back and long transactions) runs against PostgreSQL while
  * `sluice sync --mode cdc` streams it into a lake; Sluice is killed with SIGKILL twice mid-stream
- * and restarted, then stopped with SIGTERM, and a final `--until-caught-up` run must leave the
+ * and restarted, has its replication connection cut (and resumes by itself), then is stopped with SIGTERM, and a final `--until-caught-up` run must leave the
  * lake equal to the source, row by row.
  */
 import pg from 'pg';
@@ -113,6 +113,14 @@ it('keeps the lake equal to PostgreSQL under a concurrent workload, across two S
     await second.exited;
 
     const third = startSluice(url, target, ['--all', '--batch-rows', '300', '--batch-ms', '200']);
+    await third.commits(5);
+    // A lost replication connection (here: its walsender terminated) is retried from the last commit.
+    const killed = await server.query(
+      "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_replication WHERE application_name = 'sluice-cdc'",
+      'cdc_crash',
+    );
+    expect(killed.rows[0]).toEqual({ n: 1 });
+    while (!third.stderr().includes('resuming from the last commit')) await third.commits(1);
     await third.commits(5);
     stop.done = true;
     const committed = await Promise.all(clients);
