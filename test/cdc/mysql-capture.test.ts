@@ -487,7 +487,7 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     expect((gone as Error).message).toContain('was dropped or renamed');
   });
 
-  it('stops when a change of a captured table was logged as a statement (no rows in the binlog)', async () => {
+  it('stops when a change of a captured table is not in the binlog as full rows: a statement, a partial image, XA', async () => {
     await db.sql('CREATE TABLE stm (id int PRIMARY KEY, v int); CREATE TABLE other_stm (id int PRIMARY KEY)');
     const plans = await plansOf(db.url, stageRoot, ['stm']);
     const start = (await snapshotRows(capture, plans)).position;
@@ -498,8 +498,28 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     await db.sql("SET SESSION binlog_format = 'STATEMENT'; UPDATE stm SET v = 2 WHERE id = 1");
     const error = await collect(capture, plans, start).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CDC_PREREQUISITE' });
-    expect((error as Error).message).toContain(`a change of ${db.name}.stm was logged as a statement`);
-    expect((error as { hint?: string }).hint).toContain("SET GLOBAL binlog_format = 'ROW'");
+    expect((error as Error).message).toContain(
+      `a change of ${db.name}.stm is in the binlog as the statement UPDATE stm`,
+    );
+    expect((error as { hint?: string }).hint).toContain('binlog_format = ROW');
+
+    // A partial row image: an update that carries only the changed columns.
+    const afterStatement = (await snapshotRows(capture, plans)).position;
+    await db.sql(
+      "SET SESSION binlog_row_image = 'MINIMAL'; INSERT INTO stm VALUES (5, 5); UPDATE stm SET v = 6 WHERE id = 5",
+    );
+    const partial = await collect(capture, plans, afterStatement).catch((e: unknown) => e);
+    expect(partial).toMatchObject({ code: 'CDC_PREREQUISITE' });
+    expect((partial as Error).message).toContain('partial row image');
+
+    // An XA transaction: prepared in one event group, committed (or not) in another.
+    const afterPartial = (await snapshotRows(capture, plans)).position;
+    await db.sql(
+      "XA START 'x1'; INSERT INTO stm VALUES (7, 7); XA END 'x1'; XA PREPARE 'x1'; XA ROLLBACK 'x1'",
+    );
+    const xa = await collect(capture, plans, afterPartial).catch((e: unknown) => e);
+    expect(xa).toMatchObject({ code: 'CDC_PREREQUISITE' });
+    expect((xa as Error).message).toContain('XA PREPARE');
     await db.sql('DROP TABLE stm, other_stm');
   });
 

@@ -69,18 +69,22 @@ export interface BinlogProgressItem {
   position: BinlogPosition;
 }
 
-/** A data change on a captured table logged as a statement, without its rows: the capture stops on it. */
-export interface BinlogStatementItem {
-  kind: 'statement';
-  /** `database.table` the statement names. */
+/**
+ * A change of a captured table the log does not carry as full rows — a statement (session
+ * binlog_format=STATEMENT), a partial row image (session binlog_row_image=MINIMAL/NOBLOB), an
+ * XA transaction prepared apart from its commit: the capture stops on it.
+ */
+export interface BinlogUnloggableItem {
+  kind: 'unloggable';
+  /** `database.table`. */
   table: string;
-  /** The statement. */
-  statement: string;
+  /** What the log holds instead of full rows, for the message. */
+  what: string;
 }
 
 export type BinlogItem =
   | BinlogRowsItem
-  | BinlogStatementItem
+  | BinlogUnloggableItem
   | BinlogTruncateItem
   | BinlogTableGoneItem
   | BinlogCommitItem
@@ -144,6 +148,10 @@ interface ZongJiEvent {
   binlogName?: string;
   /** Rotate events: the offset in the next file. */
   position?: number;
+  /** Rows events: which columns the (before) images carry, one bit per column. */
+  columns_present_bitmap?: Buffer;
+  /** Update events: which columns the after images carry. */
+  columns_present_bitmap2?: Buffer;
 }
 
 const ROW_OPS: Record<string, 'i' | 'u' | 'd'> = { WriteRows: 'i', UpdateRows: 'u', DeleteRows: 'd' };
@@ -158,6 +166,7 @@ export class BinlogReader {
   private file: string;
   private inTransaction = false;
   private standalone = false;
+  private capturedRows = false;
   private gtid: string | undefined;
   private stopped = false;
 
@@ -270,6 +279,15 @@ export class BinlogReader {
         this.standalone = event.standalone === true;
         this.gtid = event.gtid;
         return;
+      case 'XaPrepare':
+        // The rows so far commit or roll back later, in another event group.
+        if (this.capturedRows)
+          this.push({
+            kind: 'unloggable',
+            table: this.capturedTables(),
+            what: 'an XA transaction (XA PREPARE)',
+          });
+        return;
       case 'Gtid':
       case 'AnonymousGtid':
         // MySQL: a group starts here and is one statement (DDL) unless a BEGIN follows.
@@ -291,6 +309,7 @@ export class BinlogReader {
 
   private commit(event: ZongJiEvent): void {
     this.inTransaction = false;
+    this.capturedRows = false;
     this.standalone = false;
     this.push({ kind: 'commit', position: this.position(event.nextPosition), timestamp: event.timestamp });
   }
@@ -307,7 +326,7 @@ export class BinlogReader {
     // rows are not in the log. Mentioning a captured table's name is enough to refuse it.
     if (/^(INSERT|UPDATE|DELETE|REPLACE|LOAD\s+DATA)\b/i.test(stripComments(query))) {
       const table = this.mentionedTable(query);
-      if (table) this.push({ kind: 'statement', table, statement: query });
+      if (table) this.push({ kind: 'unloggable', table, what: `the statement ${query.slice(0, 200)}` });
     }
     // A statement of its own: DDL (MariaDB marks its GTID standalone), or any statement outside
     // a transaction. Statements inside a transaction (SAVEPOINT…) do not end it.
@@ -325,6 +344,18 @@ export class BinlogReader {
   private onRows(event: ZongJiEvent, op: 'i' | 'u' | 'd'): void {
     const map = event.tableId === undefined ? undefined : event.tableMap?.[event.tableId];
     if (!map || !this.captured([map.parentSchema, map.tableName])) return;
+    const table = `${map.parentSchema}.${map.tableName}`;
+    this.capturedRows = true;
+    // A delete needs only the key; inserts and updates must carry every column (rule 2).
+    const image = op === 'u' ? event.columns_present_bitmap2 : event.columns_present_bitmap;
+    if (op !== 'd' && image && !allBitsSet(image, map.columns.length)) {
+      this.push({
+        kind: 'unloggable',
+        table,
+        what: 'a partial row image (binlog_row_image MINIMAL or NOBLOB in a session)',
+      });
+      return;
+    }
     const rows = (event.rows ?? []).map((row) =>
       'after' in row && 'before' in row
         ? op === 'u'
@@ -334,7 +365,7 @@ export class BinlogReader {
     ) as Record<string, unknown>[];
     this.push({
       kind: 'rows',
-      table: `${map.parentSchema}.${map.tableName}`,
+      table,
       op,
       columns: map.columns.map((c) => c.name),
       types: map.columns.map((c) => c.type),
@@ -352,6 +383,13 @@ export class BinlogReader {
       }
     }
     return undefined;
+  }
+
+  /** The captured tables, for a message that cannot name one. */
+  private capturedTables(): string {
+    return [...this.options.tables]
+      .flatMap(([database, tables]) => [...tables].map((t) => `${database}.${t}`))
+      .join(', ');
   }
 
   private captured([database, table]: readonly [string, string] | string[]): boolean {
@@ -420,4 +458,12 @@ export function removedTables(query: string, database: string): [string, string]
 /** MariaDB logs DDL with `/* generated by server *\/`-style comments; they are not the statement. */
 function stripComments(query: string): string {
   return query.replace(/\/\*[\s\S]*?\*\//g, ' ').trim();
+}
+
+/** True when the first `count` bits of a columns-present bitmap are all set. */
+function allBitsSet(bitmap: Buffer, count: number): boolean {
+  for (let i = 0; i < count; i++) {
+    if (((bitmap[i >> 3] ?? 0) & (1 << (i & 7))) === 0) return false;
+  }
+  return true;
 }

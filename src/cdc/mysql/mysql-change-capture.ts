@@ -192,12 +192,12 @@ export class MysqlChangeCapture implements ChangeCapture {
           changed = true;
           continue;
         }
-        if (item?.kind === 'statement') {
+        if (item?.kind === 'unloggable') {
           throw new SluiceError(
             'CDC_PREREQUISITE',
-            `a change of ${item.table} was logged as a statement, without its rows (${item.statement.slice(0, 200)}): binlog capture cannot apply it`,
+            `a change of ${item.table} is in the binlog as ${item.what}, not as full rows: binlog capture cannot apply it`,
             {
-              hint: `make every session log rows: SET GLOBAL binlog_format = 'ROW' (sessions that SET SESSION binlog_format must stop doing so), then ${RESNAPSHOT_HINT}`,
+              hint: `make every session log full rows (binlog_format = ROW, binlog_row_image = FULL, no SET SESSION overrides; no XA transactions on captured tables), then ${RESNAPSHOT_HINT}`,
             },
           );
         }
