@@ -345,10 +345,12 @@ export class MysqlChangeCapture implements ChangeCapture {
   private newBatch(): StagedChangeBatch {
     const dir = path.join(this.options.stageDir, `mysql-batch-${String(this.batchCount++).padStart(6, '0')}`);
     // Earlier batches were applied (or abandoned) before the runner asked for this one.
-    void rm(path.join(this.options.stageDir, `mysql-batch-${String(this.batchCount - 2).padStart(6, '0')}`), {
-      recursive: true,
-      force: true,
-    });
+    const applied = path.join(
+      this.options.stageDir,
+      `mysql-batch-${String(this.batchCount - 2).padStart(6, '0')}`,
+    );
+    // Best effort: the run removes its whole stage directory at the end anyway.
+    rm(applied, { recursive: true, force: true }).catch(() => undefined);
     return new StagedChangeBatch(dir);
   }
 
