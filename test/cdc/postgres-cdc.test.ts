@@ -30,11 +30,15 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     await sql(
       url,
       'CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)',
+      'CREATE TABLE readings (day date, sensor int, value float8, PRIMARY KEY (day, sensor)) PARTITION BY RANGE (day)',
+      "CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+      "CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+      "INSERT INTO readings SELECT '2024-06-01'::date + g, 1, g / 3.0 FROM generate_series(1, 300) g",
       "INSERT INTO items SELECT g, 'item ' || g, g * 1.5, '2024-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 500) g",
     );
     const first = okReport(await cdcSync(url, target));
-    expect(first.cdc.snapshotted).toEqual(['public.items']);
-    expect(first.cdc.snapshotRows).toBe(500);
+    expect(first.cdc.snapshotted).toEqual(['public.items', 'public.readings']);
+    expect(first.cdc.snapshotRows).toBe(800);
     expect(await diffPostgresTable(url, target.lake, 'items')).toMatchObject(IDENTICAL);
 
     await sql(
@@ -44,13 +48,19 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
       'DELETE FROM items WHERE id BETWEEN 20 AND 29',
       'BEGIN; UPDATE items SET price = 0 WHERE id = 1; UPDATE items SET price = 2 WHERE id = 1; COMMIT',
       "BEGIN; INSERT INTO items VALUES (999, 'rolled back', 0, now()); ROLLBACK",
+      // A key change is a delete of the old key and an insert of the new one.
+      'UPDATE items SET id = 700 WHERE id = 2',
+      // Changes of a partitioned table arrive under its own name, across partitions.
+      "UPDATE readings SET day = day + 400, value = -value WHERE sensor = 1 AND day < '2024-06-11'",
     );
     const second = okReport(await cdcSync(url, target));
     expect(second.cdc.snapshotted).toEqual([]);
     expect(second.cdc.caughtUp).toBe(true);
     expect(second.cdc.latencyP99Ms).toEqual(expect.any(Number));
-    expect(second.cdc.changes).toBe(1 + 10 + 10 + 2);
+    // 9 readings (2024-06-02 … 06-10) move to the 2025 partition: each a delete and an insert.
+    expect(second.cdc.changes).toBe(1 + 10 + 10 + 2 + 2 + 2 * 9);
     expect(await diffPostgresTable(url, target.lake, 'items')).toMatchObject(IDENTICAL);
+    expect(await diffPostgresTable(url, target.lake, 'readings')).toMatchObject(IDENTICAL);
 
     await sql(
       url,

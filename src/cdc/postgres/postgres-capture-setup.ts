@@ -84,16 +84,25 @@ export async function preparePublication(
       `SELECT schemaname AS namespace, tablename AS name FROM pg_publication_tables WHERE pubname = $1`,
       [publication],
     );
-    const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+    const { rows: existing } = await client.query<{ via_root: boolean }>(
+      'SELECT pubviaroot AS via_root FROM pg_publication WHERE pubname = $1',
+      [publication],
+    );
     const missing = streams.filter(
       (p) => !rows.some((r) => r.namespace === p.schema.namespace && r.name === p.schema.name),
     );
-    if (rowCount === 0) {
+    // Changes of a partitioned table must arrive under its own name (discovery lists the
+    // parent, not its partitions), or they would match no stream.
+    if (!existing[0]) {
       const tables = streams.map(tableName).join(', ');
       await client.query(
-        streams.length > 0 ? `CREATE PUBLICATION ${pub} FOR TABLE ${tables}` : `CREATE PUBLICATION ${pub}`,
+        `CREATE PUBLICATION ${pub}${streams.length > 0 ? ` FOR TABLE ${tables}` : ''} WITH (publish_via_partition_root = true)`,
       );
-    } else if (missing.length > 0) {
+      return;
+    }
+    if (!existing[0].via_root)
+      await client.query(`ALTER PUBLICATION ${pub} SET (publish_via_partition_root = true)`);
+    if (missing.length > 0) {
       await client.query(`ALTER PUBLICATION ${pub} ADD TABLE ${missing.map(tableName).join(', ')}`);
     }
   } catch (error) {
