@@ -154,8 +154,9 @@ describe.skipIf(!up)('a 1M-row full load killed at random points', () => {
         // Killed after it: the new version is complete.
         published = now;
       } else {
-        expect(end.stderr).not.toMatch(/FAILED|error/i);
-        expect(end.code).toBe(0);
+        // A finished run succeeded (retries of transient errors allowed); show its output if not.
+        if (end.code !== 0 || /FAILED/.test(end.stderr))
+          throw new Error(`sluice sync exited ${end.code}:\n${end.stderr}`);
         published = await mainSnapshot();
       }
       // A load was published: it must hold the source's rows, every one hashed, no duplicates.
