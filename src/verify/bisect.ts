@@ -10,6 +10,7 @@
  * table without a key by the multiset of its whole-row hashes.
  */
 import type { CanonicalColumn } from '../core/canonical-types.js';
+import { SluiceError } from '../core/errors.js';
 import type { LeafRow, RangeHash, VerifyEndpoint } from './endpoints/endpoint.js';
 import {
   WHOLE_TABLE,
@@ -137,18 +138,38 @@ export async function bisectTable(
     canSplitKey(source.key) && canSplitKey(destination.key) && source.key.length === destination.key.length;
 
   // Both sides must hash the same way within a pass: the fast typed hashes when both have them.
-  const typed = Boolean(source.endpoint.typedRangeHashes && destination.endpoint.typedRangeHashes);
-  stats.typedHashing = typed;
+  stats.typedHashing = Boolean(source.endpoint.typedRangeHashes && destination.endpoint.typedRangeHashes);
   const hashes = (side: BisectSide, within: readonly KeyRange[], bounds: readonly KeyTuple[]) =>
-    typed && side.endpoint.typedRangeHashes
+    stats.typedHashing && side.endpoint.typedRangeHashes
       ? side.endpoint.typedRangeHashes(side.table, side.columns, side.key, within, bounds)
       : side.endpoint.rangeHashes(side.table, side.columns, side.key, within, bounds);
-  const hashPass = async (within: readonly KeyRange[], bounds: readonly KeyTuple[]) => {
-    stats.passes++;
-    const [left, right] = await Promise.all([
+  // Both sides run to the end even when one fails, so no query is left running on a session.
+  const bothSides = async (within: readonly KeyRange[], bounds: readonly KeyTuple[]) => {
+    const [left, right] = await Promise.allSettled([
       hashes(source, within, bounds),
       hashes(destination, within, bounds),
     ]);
+    if (left.status === 'rejected') throw left.reason;
+    if (right.status === 'rejected') throw right.reason;
+    return [left.value, right.value] as const;
+  };
+  const hashesOfPass = async (within: readonly KeyRange[], bounds: readonly KeyTuple[]) => {
+    if (stats.typedHashing) {
+      try {
+        return await bothSides(within, bounds);
+      } catch (error) {
+        // Values the typed path refuses (those a sync cannot carry: BC dates, NaN decimals …)
+        // are still compared by their canonical text: the table falls back to md5 sums. A lost
+        // connection (retryable) ends the verify instead.
+        if (error instanceof SluiceError && error.retryable) throw error;
+        stats.typedHashing = false;
+      }
+    }
+    return bothSides(within, bounds);
+  };
+  const hashPass = async (within: readonly KeyRange[], bounds: readonly KeyTuple[]) => {
+    stats.passes++;
+    const [left, right] = await hashesOfPass(within, bounds);
     const pending: Pending[] = [];
     const buckets = new Set([...left.keys(), ...right.keys()]);
     stats.rangesCompared += buckets.size;

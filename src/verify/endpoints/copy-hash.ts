@@ -9,6 +9,7 @@
 import { rm } from 'node:fs/promises';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { splitCsvIntoChunks } from '../../connectors/csv-chunk-splitter.js';
+import { columnSelectExpression } from '../../connectors/postgres/postgres-types.js';
 import type { StagedChunk } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../engine/stage-decode.js';
@@ -20,9 +21,14 @@ import type { RangeHash } from './endpoint.js';
 /** Chunk size: big enough for DuckDB's parallel CSV reader, small enough to overlap the COPY. */
 const CHUNK_BYTES = 32 * 1024 * 1024;
 
-/** The COPY statement exporting `columns` of the rows matching `where`, in the stage dialect. */
+/**
+ * The COPY statement exporting `columns` of the rows matching `where`, in the stage dialect,
+ * with the PostgreSQL connector's select expressions: a value a sync could not carry (a BC or
+ * infinite date, NaN in numeric(p,s), 24:00) fails the COPY rather than reach a DuckDB cast that
+ * might read it differently (DuckDB reads `0044-03-15 BC` as AD 44).
+ */
 export function copyOutSql(table: TableRef, columns: readonly CanonicalColumn[], where: string): string {
-  const select = columns.map((column) => quoteIdent(column.name)).join(', ');
+  const select = columns.map((column, index) => columnSelectExpression(column, index, `''`)).join(', ');
   return `COPY (SELECT ${select} FROM ${tableSql(table)} WHERE ${where}) TO STDOUT (FORMAT csv)`;
 }
 

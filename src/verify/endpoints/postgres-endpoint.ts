@@ -1,13 +1,16 @@
 /**
  * PostgreSQL as a verify endpoint, on either side: tables come from the PostgreSQL connector's
- * discovery (the schema named by `?schema=`, default public); everything runs on one session
- * with the settings of `hash-dialect.ts` (those of the connector's COPY reads). Hashing passes
- * stream the rows out with COPY and hash them in DuckDB (`copy-hash.ts`) when the other side
- * can do the same; otherwise, and for single rows, the server computes the md5 hashes.
+ * discovery (the schema named by `?schema=`, default public); queries run on one session with
+ * the settings of `hash-dialect.ts` (those of the connector's COPY reads). Hashing passes stream
+ * the rows out with COPY (on a session of their own) and hash them in DuckDB (`copy-hash.ts`)
+ * when the other side can do the same; otherwise, and for single rows, the server computes the
+ * md5 hashes.
  */
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { connectorForUrl, postgresConfigFromUrl } from '../../connectors/registry.js';
+import type { PostgresConfig } from '../../connectors/postgres/postgres-config.js';
 import { connectError, pgTarget } from '../../connectors/postgres/postgres-errors.js';
 import { redactUrl } from '../../core/redact.js';
 import { pgRows } from '../fingerprint-queries.js';
@@ -18,8 +21,8 @@ import { SqlEndpoint } from './sql-endpoint.js';
 /** Application name of verify sessions, so an operator can find them in pg_stat_activity. */
 export const VERIFY_APPLICATION_NAME = 'sluice verify';
 
-export async function openPostgresEndpoint(url: string): Promise<VerifyEndpoint> {
-  const config = postgresConfigFromUrl(url);
+/** A session with verify's settings; driver errors are left to the caller to explain. */
+async function openSession(config: PostgresConfig): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: config.url,
     connectionTimeoutMillis: config.connectTimeoutMs,
@@ -33,13 +36,40 @@ export async function openPostgresEndpoint(url: string): Promise<VerifyEndpoint>
     for (const statement of sessionSql('postgres')) await client.query(statement);
   } catch (error) {
     await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/**
+ * A COPY's output, read on a session of its own: a COPY abandoned half way (its hashing failed)
+ * would leave a session unusable, so that session is cut and the endpoint's own stays clean.
+ */
+async function* copyOnOwnSession(config: PostgresConfig, sql: string): AsyncGenerator<Buffer> {
+  const client = await openSession(config);
+  let complete = false;
+  try {
+    const copy = client.query(copyTo(sql));
+    for await (const chunk of copy) yield chunk as Buffer;
+    complete = true;
+  } finally {
+    if (!complete) (client as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function openPostgresEndpoint(url: string): Promise<VerifyEndpoint> {
+  const config = postgresConfigFromUrl(url);
+  let client: pg.Client;
+  try {
+    client = await openSession(config);
+  } catch (error) {
     throw connectError(error, pgTarget(config.url));
   }
-  const run = pgRows(client);
   return new SqlEndpoint({
     dialect: 'postgres',
     label: redactUrl(url),
-    run,
+    run: pgRows(client),
     async listTables() {
       const connector = connectorForUrl(url);
       try {
@@ -49,11 +79,6 @@ export async function openPostgresEndpoint(url: string): Promise<VerifyEndpoint>
       }
     },
     close: () => client.end().catch(() => undefined),
-    copyOut(sql) {
-      const copy = client.query(copyTo(sql));
-      // A late driver error after the reader stopped is handled by the read that failed.
-      copy.on('error', () => undefined);
-      return copy;
-    },
+    copyOut: (sql) => copyOnOwnSession(config, sql),
   });
 }
