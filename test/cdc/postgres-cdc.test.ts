@@ -29,7 +29,8 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     const target = scratchLake('cdc-basic');
     await sql(
       url,
-      'CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)',
+      'CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz, ' +
+        'price_cents bigint GENERATED ALWAYS AS ((price * 100)::bigint) STORED)',
       'CREATE TABLE readings (day date, sensor int, value float8, PRIMARY KEY (day, sensor)) PARTITION BY RANGE (day)',
       "CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
       "CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",

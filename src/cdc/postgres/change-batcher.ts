@@ -150,6 +150,21 @@ export class ChangeBatcher {
     }
     state.relation = message;
     state.sources = mapColumns(state.columns, message);
+    // A column the table still has but the log leaves out would be written as NULL.
+    const unlogged = state.sources.filter((s) => s.index < 0).map((s) => s.column.name);
+    if (unlogged.length > 0) {
+      const now = await this.lookupColumns(message.namespace, message.name);
+      const present = unlogged.filter((name) => now.columns.some((c) => c.name === name));
+      if (present.length > 0) {
+        throw new SluiceError(
+          'SCHEMA_CHANGE',
+          `${table}: column ${present.join(', ')} is in the table but not in the log`,
+          {
+            hint: 'generated columns are logged from PostgreSQL 18 on; on older servers leave the table out of --mode cdc (--tables) or sync it with --mode full',
+          },
+        );
+      }
+    }
   }
 
   async insert(oid: number, tuple: TupleValue[]): Promise<void> {

@@ -84,24 +84,31 @@ export async function preparePublication(
       `SELECT schemaname AS namespace, tablename AS name FROM pg_publication_tables WHERE pubname = $1`,
       [publication],
     );
-    const { rows: existing } = await client.query<{ via_root: boolean }>(
-      'SELECT pubviaroot AS via_root FROM pg_publication WHERE pubname = $1',
+    const { rows: existing } = await client.query<{ current: boolean }>(
+      `SELECT pubviaroot AND (current_setting('server_version_num')::int < 180000 OR to_jsonb(p) ->> 'pubgencols' = 's') AS current
+         FROM pg_publication p WHERE pubname = $1`,
       [publication],
     );
+    const { rows: version } = await client.query<{ gen: boolean }>(
+      `SELECT current_setting('server_version_num')::int >= 180000 AS gen`,
+    );
+    // Changes of a partitioned table must arrive under its own name (discovery lists the
+    // parent, not its partitions), or they would match no stream; generated columns are in the
+    // log only when published (PostgreSQL 18+).
+    const options = version[0]?.gen
+      ? 'publish_via_partition_root = true, publish_generated_columns = stored'
+      : 'publish_via_partition_root = true';
     const missing = streams.filter(
       (p) => !rows.some((r) => r.namespace === p.schema.namespace && r.name === p.schema.name),
     );
-    // Changes of a partitioned table must arrive under its own name (discovery lists the
-    // parent, not its partitions), or they would match no stream.
     if (!existing[0]) {
       const tables = streams.map(tableName).join(', ');
       await client.query(
-        `CREATE PUBLICATION ${pub}${streams.length > 0 ? ` FOR TABLE ${tables}` : ''} WITH (publish_via_partition_root = true)`,
+        `CREATE PUBLICATION ${pub}${streams.length > 0 ? ` FOR TABLE ${tables}` : ''} WITH (${options})`,
       );
       return;
     }
-    if (!existing[0].via_root)
-      await client.query(`ALTER PUBLICATION ${pub} SET (publish_via_partition_root = true)`);
+    if (!existing[0].current) await client.query(`ALTER PUBLICATION ${pub} SET (${options})`);
     if (missing.length > 0) {
       await client.query(`ALTER PUBLICATION ${pub} ADD TABLE ${missing.map(tableName).join(', ')}`);
     }
