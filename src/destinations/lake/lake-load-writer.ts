@@ -8,6 +8,7 @@
  * resumes from them.
  */
 import { createHash } from 'node:crypto';
+import { isSluiceError } from '../../core/errors.js';
 import type { SourcePosition } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { LOAD_BRANCH, LOAD_PROPERTY, commitToBranch, stagedLoadOf } from '../../lake/load-branch.js';
@@ -74,7 +75,28 @@ export class LakeLoadWriter extends LakeStreamWriter implements StagedLoadWriter
     await this.uploads.drain();
     const wanted = new Set(chunks);
     const piece = this.sortedWritten().filter((entry) => wanted.has(entry.chunk));
-    this.table = await commitToBranch(
+    const forget = () => {
+      for (const entry of piece) this.written.splice(this.written.indexOf(entry), 1);
+    };
+    try {
+      this.table = await this.commitPiece(piece, position, plan);
+    } catch (error) {
+      // The branch may reference the files now: `abort` must keep them (orphan cleanup can tell).
+      if (isSluiceError(error, 'COMMIT_UNKNOWN')) forget();
+      throw error;
+    }
+    this.recorded = true;
+    // On the branch now: neither `abort` nor a retry may delete them.
+    this.staged.push(...piece.map((entry) => entry.file));
+    forget();
+  }
+
+  private commitPiece(
+    piece: readonly { file: DataFile }[],
+    position: SourcePosition,
+    plan: unknown,
+  ): Promise<LoadedTable> {
+    return commitToBranch(
       this.plan.catalog,
       this.plan.ident,
       this.table,
@@ -87,10 +109,6 @@ export class LakeLoadWriter extends LakeStreamWriter implements StagedLoadWriter
       },
       this.recorded ? undefined : { identity: this.identity, plan },
     );
-    this.recorded = true;
-    // On the branch now: neither `abort` nor a retry may delete them.
-    this.staged.push(...piece.map((entry) => entry.file));
-    for (const entry of piece) this.written.splice(this.written.indexOf(entry), 1);
   }
 
   restart(): void {
