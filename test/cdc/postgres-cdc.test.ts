@@ -27,6 +27,14 @@ afterAll(async () => {
 describe('sluice sync --mode cdc (PostgreSQL)', () => {
   it('snapshots, then applies inserts, updates, deletes and truncates', async () => {
     const target = scratchLake('cdc-basic');
+    // Session defaults that would change the text of values: the capture must not inherit them.
+    await sql(
+      url,
+      "ALTER DATABASE cdc_basic SET timezone = 'America/New_York'",
+      "ALTER DATABASE cdc_basic SET DateStyle = 'SQL, DMY'",
+      'ALTER DATABASE cdc_basic SET extra_float_digits = 0',
+      "ALTER DATABASE cdc_basic SET bytea_output = 'escape'",
+    );
     await sql(
       url,
       'CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz, ' +
