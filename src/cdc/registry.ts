@@ -20,7 +20,7 @@ export function changeCaptureFor(type: string): ChangeCaptureDefinition {
   const found = findChangeCapture(type);
   if (found) return found;
   const known = DEFINITIONS.map((d) => d.type).join(', ') || 'none yet';
-  throw new SluiceError('NOT_SUPPORTED', `change data capture is not available for ${type} sources`, {
+  throw new SluiceError('NOT_SUPPORTED', `--mode cdc is not yet supported by ${type} sources`, {
     hint: `--mode cdc works with: ${known}; use --mode full or incremental for this source`,
   });
 }
