@@ -12,6 +12,7 @@ import { discoverSource } from '../../src/sync/discover-source.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import { sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
 import { diffAgainstLake } from '../helpers/lake-content.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -100,9 +101,31 @@ describe('incremental syncs from SQLite by a cursor column', () => {
       // Row 99's cursor is below the position: only reconciliation could not bring it; it stays missing.
       expect(reconciled.streams[0]?.rowsDeleted).toBe(25);
       expect(await diff()).toMatchObject({ missing: ['99'], extra: [], changed: [] });
+      // The CLI flag: a usage error outside cursor reads (exit 2); with a cursor, deletes counted in the JSON report.
+      const cli = (...flags: string[]) =>
+        runCli([
+          'sync',
+          '--from',
+          `sqlite:${file}`,
+          '--to',
+          `lake:${lake}`,
+          '--tables',
+          'stock',
+          '--reconcile-deletes',
+          ...flags,
+        ]);
+      const usage = await cli();
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('--reconcile-deletes applies to cursor-based incremental syncs');
+      source.exec(`DELETE FROM stock WHERE id = 99; INSERT INTO stock VALUES (100, 1000, 'new')`);
+      const viaCli = await cli('--mode', 'incremental', '--cursor', 'updated_at', '--json');
+      expect(viaCli.code, viaCli.stderr).toBe(0);
+      expect(JSON.parse(viaCli.stdout)).toMatchObject({ streams: [{ rowsDeleted: 0 }] });
+      expect(await diff()).toMatchObject({ missing: [], extra: [], changed: [], lakeRows: 1 });
+
       source.exec(`DELETE FROM stock`);
       const emptied = await sync(true);
-      expect(emptied.streams[0]?.rowsDeleted).toBe(0);
+      expect(emptied.streams[0]?.rowsDeleted).toBe(1);
       expect(await diff()).toMatchObject({ missing: [], extra: [], changed: [], lakeRows: 0 });
     } finally {
       source.close();
