@@ -55,7 +55,8 @@ describe.skipIf(!up)('a 1M-row full load killed at random points', () => {
   const args = () => [
     'sync',
     '--from',
-    db.url,
+    // Two connections read ranges side by side, so ranges finish out of order (sets with gaps).
+    `${db.url}?parallelism=2`,
     '--to',
     `lake:${lake}`,
     '--tables',
@@ -122,7 +123,9 @@ describe.skipIf(!up)('a 1M-row full load killed at random points', () => {
   it('resumes after every SIGKILL and the lake equals the source exactly', { timeout: 600_000 }, async () => {
     // Version 1, loaded without interruption: the version readers keep seeing while later loads die.
     const first = await finish(spawnCli(args()));
-    expect(first.streams[0]).toMatchObject({ status: 'succeeded', rowsRead: ROWS, ranges: 50 });
+    expect(first.streams[0]).toMatchObject({ status: 'succeeded', rowsRead: ROWS });
+    // About ROWS / CHUNK_ROWS ranges (the count follows the planner's row estimate).
+    expect(first.streams[0]?.ranges).toBeGreaterThanOrEqual(45);
     const firstSides = await fingerprintPostgresTable(db.url, lake, 'big');
     expect(firstSides.lake).toEqual(firstSides.source);
     expect(firstSides.lake.rows).toBe(ROWS);
