@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -73,6 +73,8 @@ export async function startPrivateMariaDb(
 ): Promise<PrivateMariaDbServer> {
   const baseDir = mkdtempSync(path.join(os.tmpdir(), 'sluice-mariadb-'));
   const dataDir = path.join(baseDir, 'data');
+  const tmpDir = path.join(baseDir, 'tmp');
+  mkdirSync(tmpDir);
   const port = await freePort();
   // Last-resort cleanup when the process exits without stop(): only synchronous work is possible.
   const server: { child?: ChildProcess } = {};
@@ -91,6 +93,8 @@ export async function startPrivateMariaDb(
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
+      // Passed on to the bootstrap server, which creates temporary tables too.
+      `--tmpdir=${tmpDir}`,
     ],
     { encoding: 'utf8' },
   );
@@ -106,6 +110,9 @@ export async function startPrivateMariaDb(
       `--datadir=${dataDir}`,
       `--socket=${path.join(baseDir, 'sock')}`,
       `--pid-file=${path.join(baseDir, 'mariadbd.pid')}`,
+      // Internal temporary tables of its own: servers sharing /tmp have failed each other's
+      // information_schema queries ("Error on delete of '/tmp/#sql-temptable-…'").
+      `--tmpdir=${tmpDir}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       '--user=root',
