@@ -163,8 +163,9 @@ async function withRuns<T>(
   const db = await openControlDb(choice.url);
   try {
     const runs = new RunsRepository(db);
-    // A run whose process was killed would otherwise show as running forever.
-    await runs.markAbandoned({ staleMs: RUN_STALE_MS, isGone: isGoneHere });
+    // A run whose process was killed would otherwise show as running forever. Listing must still
+    // work where the control database cannot be written (a read-only copy, a reporting role).
+    await runs.markAbandoned({ staleMs: RUN_STALE_MS, isGone: isGoneHere }).catch(() => []);
     return await fn(runs, new RunChunksRepository(db));
   } finally {
     await db.close();
