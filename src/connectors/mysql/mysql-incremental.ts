@@ -10,8 +10,8 @@
  * application may compute the value before BEGIN). Just before the snapshot, on the read's own
  * connection, `information_schema.innodb_trx` gives the earliest `trx_started` of the other
  * transactions that can write and have written or are running a statement (an idle transaction
- * that has not written yet will stamp its rows with a later `NOW()`; read-only ones, other
- * Sluice reads among them, never write); the horizon is `least(now, that start) - 1 s`, floored to the second
+ * that has not written yet will stamp its rows with a later `NOW()`; read-only ones — other
+ * Sluice reads, autocommit SELECTs, reports — never write and do not hold it back); the horizon is `least(now, that start) - 1 s`, floored to the second
  * (`trx_started` has whole seconds, in the server's system time zone). The position committed is
  * `min(max cursor read, horizon)`: rows between the two are read again next run and merged by key.
  * The margin covers values back-dated a little below the transaction's start. Integer and decimal
@@ -58,7 +58,7 @@ const HORIZON_SQL = `
 SELECT FLOOR(UNIX_TIMESTAMP(LEAST(NOW(), COALESCE(MIN(trx_started), NOW())))) - ${MYSQL_HORIZON_MARGIN_SECONDS} AS epoch
   FROM information_schema.innodb_trx
  WHERE trx_mysql_thread_id <> CONNECTION_ID()
-   AND trx_is_read_only = 0
+   AND trx_is_read_only = 0 AND trx_autocommit_non_locking = 0
    AND (trx_rows_modified > 0 OR trx_query IS NOT NULL OR trx_state <> 'RUNNING')`;
 
 /** The horizon of a clock-derived cursor as a SQL literal in the cursor's own terms. */
