@@ -134,13 +134,21 @@ export function registerCdc(program: Command): void {
         await capture.drop();
         return before;
       });
-      const dropped = { slot: status.name, existed: status.health !== 'missing', details: status.details };
+      // Binlog capture (MySQL) keeps nothing on the server: its position is committed with the data.
+      const keepsState = status.source !== 'mysql';
+      const dropped = {
+        slot: status.name,
+        existed: keepsState && status.health !== 'missing',
+        details: status.details,
+      };
       if (flags.json) printJson(dropped);
       else
         info(
           dropped.existed
             ? `dropped ${status.name} and its publication`
-            : `${status.name} did not exist; nothing to drop`,
+            : keepsState
+              ? `${status.name} did not exist; nothing to drop`
+              : `${status.source} change capture keeps nothing on the server (the position is committed with the data); nothing to drop`,
         );
     });
 }

@@ -114,6 +114,10 @@ describe.skipIf(!installed)('sluice sync --mode cdc from MariaDB', () => {
     });
     const [master] = (await server.adminSql('SHOW MASTER STATUS')) as [{ File: string; Position: string }[]];
     expect(status.current).toEqual({ file: master[0]?.File, pos: Number(master[0]?.Position) });
+    // `sluice cdc drop` has nothing to remove on a MySQL server, and says so.
+    const dropped = await runCli(['cdc', 'drop', '--from', db.url]);
+    expect(dropped.code).toBe(0);
+    expect(dropped.stderr + dropped.stdout).toContain('mysql change capture keeps nothing on the server');
   });
 
   it('stops with the re-snapshot hint when the binlog was purged, and --resnapshot recovers', async () => {
