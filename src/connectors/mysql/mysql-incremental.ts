@@ -11,8 +11,9 @@
  * connection, `information_schema.innodb_trx` gives the earliest `trx_started` of the other
  * transactions that can write and have written or are running a statement (an idle transaction
  * that has not written yet will stamp its rows with a later `NOW()`; read-only ones — other
- * Sluice reads, autocommit SELECTs, reports — never write and do not hold it back); the horizon is `least(now, that start) - 1 s`, floored to the second
- * (`trx_started` has whole seconds, in the server's system time zone). The position committed is
+ * Sluice reads, autocommit SELECTs, reports — never write and do not hold it back); the horizon
+ * is `least(now, that start) - 1 s`, floored to the second (`trx_started` has whole seconds, in
+ * the server's system time zone). The position committed is
  * `min(max cursor read, horizon)`: rows between the two are read again next run and merged by key.
  * The margin covers values back-dated a little below the transaction's start. Integer and decimal
  * cursors have no relation to time, so their position is the maximum read (as on PostgreSQL).
