@@ -97,7 +97,10 @@ export class SqlEndpoint implements VerifyEndpoint {
   constructor(private readonly engine: SqlEngine) {
     this.label = engine.label;
     if (engine.dialect === 'duckdb') this.typedRangeHashes = (...args) => this.typedInEngine(...args);
-    else if (engine.copyOut) this.typedRangeHashes = (...args) => this.typedThroughCopy(...args);
+    else if (engine.copyOut) {
+      const copyOut = engine.copyOut;
+      this.typedRangeHashes = (...args) => this.typedThroughCopy(copyOut, ...args);
+    }
   }
 
   listTables(): Promise<VerifyTable[]> {
@@ -206,14 +209,13 @@ export class SqlEndpoint implements VerifyEndpoint {
 
   /** The fast fingerprint of PostgreSQL rows: selected by range in PostgreSQL, hashed by a local DuckDB. */
   private async typedThroughCopy(
+    copyOut: (sql: string) => AsyncIterable<Buffer>,
     table: TableRef,
     columns: readonly CanonicalColumn[],
     key: readonly CanonicalColumn[],
     within: readonly KeyRange[],
     bounds: readonly KeyTuple[],
   ): Promise<Map<number, RangeHash>> {
-    const copyOut = this.engine.copyOut;
-    if (!copyOut) throw new Error('typedThroughCopy needs copyOut');
     const sql = copyOutSql(table, columns, rangesSql('postgres', key, within));
     const { db, dir } = await this.openHasher();
     return this.guarded(sql, () =>
