@@ -31,7 +31,7 @@ export function addCdcSyncOptions(command: Command): Command {
     )
     .option(
       '--batch-rows <n>',
-      'cdc: end a batch (one commit per table) after this many row changes (default 50000)',
+      'cdc: end a batch (one commit per table) after this many row changes (default 200000)',
     )
     .option('--batch-ms <ms>', 'cdc: end a non-empty batch after this many milliseconds (default 1000)')
     .addHelpText(

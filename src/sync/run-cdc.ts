@@ -42,7 +42,7 @@ export interface CdcSettings {
   untilCaughtUp?: boolean;
   /** Take a new initial snapshot of every selected stream (recreating a lost slot). */
   resnapshot?: boolean;
-  /** End a batch at the next transaction boundary after this many row changes (default 50,000). */
+  /** End a batch at the next transaction boundary after this many row changes (default 200,000). */
   batchRows?: number;
   /** End a non-empty batch after this long (ms, default 1,000). */
   batchMs?: number;
@@ -50,7 +50,9 @@ export interface CdcSettings {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_BATCH_ROWS = 50_000;
+// Large: a merge rewrites the data files its keys touch, a cost per commit that bigger batches
+// spread over more changes when catching up; under live load `batchMs` ends batches first.
+export const DEFAULT_BATCH_ROWS = 200_000;
 export const DEFAULT_BATCH_MS = 1_000;
 const CHUNK_BYTES = 128 * 1024 * 1024;
 
