@@ -37,16 +37,19 @@ export async function decimalSafeColumns(
   const floats = columns.filter((c) => FLOAT_TYPES.has(c.type));
   if (floats.length === 0) return [...columns];
   const text = columns.map((c) => ({ name: c.name, type: 'VARCHAR' }));
-  const measures = floats.flatMap((c, i) => {
-    const v = `trim(${quoteIdent(c.name)})`;
-    const plain = `regexp_full_match(${v}, ${PLAIN_DECIMAL})`;
-    return [
-      `count(*) FILTER (WHERE NOT ${plain} AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL) AS f${i}`,
-      `max(length(ltrim(regexp_extract(${v}, '^[+-]?([0-9]*)', 1), '0'))) FILTER (WHERE ${plain}) AS d${i}`,
-      `max(length(regexp_extract(${v}, '\\.([0-9]*)$', 1))) FILTER (WHERE ${plain}) AS s${i}`,
-    ];
-  });
-  const [row] = await db.queryObjects(`SELECT ${measures.join(', ')} FROM ${source(text)}`);
+  // One regex per value (the plain-decimal test); digits and scale from the dot's position.
+  const values = floats.map((c, i) => `trim(${quoteIdent(c.name)}) AS v${i}`);
+  const derived = floats.map(
+    (_, i) => `v${i}, strpos(v${i}, '.') AS p${i}, regexp_full_match(v${i}, ${PLAIN_DECIMAL}) AS plain${i}`,
+  );
+  const measures = floats.flatMap((_, i) => [
+    `count(*) FILTER (WHERE NOT plain${i} AND TRY_CAST(v${i} AS DOUBLE) IS NOT NULL) AS f${i}`,
+    `max(length(ltrim(ltrim(CASE WHEN p${i} > 0 THEN left(v${i}, p${i} - 1) ELSE v${i} END, '+-'), '0'))) FILTER (WHERE plain${i}) AS d${i}`,
+    `max(CASE WHEN p${i} > 0 THEN length(v${i}) - p${i} ELSE 0 END) FILTER (WHERE plain${i}) AS s${i}`,
+  ]);
+  const [row] = await db.queryObjects(
+    `SELECT ${measures.join(', ')} FROM (SELECT ${derived.join(', ')} FROM (SELECT ${values.join(', ')} FROM ${source(text)}))`,
+  );
   const retyped = new Map(
     floats.map((c, i) => {
       const floatLiterals = Number(row?.[`f${i}`] ?? 0);
