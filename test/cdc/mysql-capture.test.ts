@@ -6,10 +6,12 @@
  * ADD COLUMN picked up, and a purged binlog refused with the re-snapshot hint.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { ColumnSchema } from '@vlasky/zongji';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeBatch, ChangeCapture, LogPosition } from '../../src/cdc/change-capture.js';
+import { BinlogReader } from '../../src/cdc/mysql/mysql-binlog-reader.js';
 import { mysqlChangeCaptureDefinition } from '../../src/cdc/mysql/mysql-change-capture.js';
 import { mysqlConnectorDefinition } from '../../src/connectors/mysql/mysql-connector.js';
 import { isSluiceError } from '../../src/core/errors.js';
@@ -425,6 +427,48 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     expect(capture.compare(heartbeats[0]!.position, start)).toBeGreaterThan(0);
     expect(capture.compare(heartbeats[1]!.position, heartbeats[0]!.position)).toBeGreaterThan(0);
     await db.sql('DROP TABLE quiet, busy');
+  });
+
+  it('pauses the binlog connection while decoded rows wait for the consumer (memory stays bounded)', async () => {
+    await db.sql('CREATE TABLE wide (id int PRIMARY KEY, pad varchar(2000))');
+    const [master] = (await server.adminSql('SHOW MASTER STATUS')) as [{ File: string; Position: string }[]];
+    const reader = new BinlogReader({
+      connection: { host: server.host, port: server.port, user: 'root' },
+      from: { file: master[0]?.File ?? '', pos: Number(master[0]?.Position) },
+      tables: new Map([[db.name, new Set(['wide'])]]),
+      describe: async (database, table) =>
+        await server
+          .adminSql(
+            'SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+            [database, table],
+          )
+          .then((result) => (result as [ColumnSchema[]])[0]),
+    });
+    reader.start(999);
+    try {
+      // About 120 MB of row events, four times the high-water mark, and nobody reading them.
+      for (let i = 0; i < 6; i++) {
+        await db.sql(
+          `INSERT INTO wide SELECT seq, REPEAT('x', 2000) FROM seq_${i * 10_000 + 1}_to_${(i + 1) * 10_000}`,
+        );
+      }
+      // Wait (bounded) until the high-water mark is reached, then give the stream time to overshoot.
+      for (let i = 0; i < 300 && reader.waitingBytes < 32 * 1024 * 1024; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(reader.waitingBytes).toBeGreaterThanOrEqual(32 * 1024 * 1024);
+      expect(reader.waitingBytes).toBeLessThan(48 * 1024 * 1024);
+      // Draining resumes the stream: every row arrives.
+      let rows = 0;
+      for (let item = await reader.next(2000); item; item = await reader.next(2000)) {
+        if (item.kind === 'rows') rows += item.rows.length;
+      }
+      expect(rows).toBe(60_000);
+    } finally {
+      reader.stop();
+      await db.sql('DROP TABLE wide');
+    }
   });
 
   it('follows the binlog across a rotation to the next file', async () => {

@@ -234,6 +234,11 @@ export class BinlogReader {
     return item;
   }
 
+  /** Bytes of row events decoded and waiting for `next()` (flow control keeps it near 32 MiB at most). */
+  get waitingBytes(): number {
+    return this.queuedBytes;
+  }
+
   /** Disconnects. Safe to call twice. */
   stop(): void {
     if (this.stopped) return;
@@ -245,7 +250,9 @@ export class BinlogReader {
     this.queue.push(item);
     if (item.kind === 'rows') {
       this.queuedBytes += item.bytes;
-      if (!this.paused && this.queuedBytes >= HIGH_WATER_BYTES) {
+      // Paused again on every event over the mark: zongji resumes the connection itself after
+      // each table lookup, which would otherwise undo the pause for good.
+      if (this.queuedBytes >= HIGH_WATER_BYTES) {
         this.paused = true;
         this.zongji.connection?.pause();
       }
