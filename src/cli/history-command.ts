@@ -33,7 +33,7 @@ export function registerHistory(program: Command): void {
           h.addedRecords,
           h.totalRecords,
           h.runId ?? '-',
-          h.isCurrent ? 'current' : '',
+          h.isCurrent ? 'current' : h.branch ? `staged on ${h.branch}` : '',
         ]),
       );
     });

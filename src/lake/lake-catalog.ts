@@ -20,6 +20,7 @@ import { pruneFiles } from './partitioning/prune-files.js';
 import type { ScanFilter } from './partitioning/scan-filter.js';
 import type { Snapshot } from './table-metadata.js';
 import {
+  SUMMARY_BRANCH,
   SUMMARY_RUN_ID,
   SUMMARY_SOURCE_POSITION,
   currentSchema,
@@ -91,6 +92,8 @@ export interface LakeHistoryEntry {
   sourcePosition: SourcePosition | null;
   /** True for the table's current snapshot. */
   isCurrent: boolean;
+  /** The branch a staged load committed it to (a piece of a load, never main's content), or null. */
+  branch: string | null;
 }
 
 /** Options for a lake catalog. */
@@ -213,6 +216,7 @@ export class LakeCatalog {
       runId: snapshot.summary[SUMMARY_RUN_ID] ?? null,
       sourcePosition: parsePosition(snapshot),
       isCurrent: snapshot['snapshot-id'] === current,
+      branch: snapshot.summary[SUMMARY_BRANCH] ?? null,
     }));
   }
 

@@ -17,7 +17,13 @@ import { EntryStatus } from './manifest-schemas.js';
 import type { PartitionPlan } from './partitioning/partition-spec.js';
 import { boundSpecById } from './partitioning/partition-spec.js';
 import type { Snapshot, TableMetadata } from './table-metadata.js';
-import { SUMMARY_RUN_ID, SUMMARY_SOURCE_POSITION, currentSnapshot, summaryCount } from './table-metadata.js';
+import {
+  SUMMARY_BRANCH,
+  SUMMARY_RUN_ID,
+  SUMMARY_SOURCE_POSITION,
+  currentSnapshot,
+  summaryCount,
+} from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
 import type { TableCatalog } from './table-catalog.js';
 import { metadataFileKey, tablePrefix } from './table-location.js';
@@ -199,6 +205,7 @@ function snapshotSummary(
     'total-equality-deletes': '0',
     [SUMMARY_RUN_ID]: request.runId,
     [SUMMARY_SOURCE_POSITION]: JSON.stringify(request.position),
+    ...(request.branch !== undefined && { [SUMMARY_BRANCH]: request.branch }),
   };
 }
 

@@ -11,6 +11,8 @@ import type { IcebergSchema } from './iceberg-schema.js';
 export const SUMMARY_RUN_ID = 'sluice.run-id';
 /** Snapshot summary key: the source position the snapshot covers, as JSON text (`null` for a full read). */
 export const SUMMARY_SOURCE_POSITION = 'sluice.source-position';
+/** Snapshot summary key: the branch a staged load committed the snapshot to (absent: main). */
+export const SUMMARY_BRANCH = 'sluice.branch';
 
 /** A snapshot: one committed version of the table's file set. */
 export interface Snapshot {

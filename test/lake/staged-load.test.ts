@@ -90,6 +90,10 @@ describe.each(LAKE_STORAGES)('on %s', (storage) => {
     expect(Object.keys(published.refs)).toEqual(['main']);
     expect(published.properties[LOAD_PROPERTY]).toBeUndefined();
     expect(currentSnapshot(published)?.summary.operation).toBe('overwrite');
+    // History tells the staged pieces from main's versions.
+    const history = await lake.catalog().history(TABLE);
+    expect(history.map((h) => h.branch)).toEqual([null, LOAD_BRANCH, LOAD_BRANCH, null]);
+    expect(history.at(-1)?.isCurrent).toBe(true);
     // The aborted chunk's file is gone; the published snapshot's files all exist.
     const files = await lake.catalog().dataFiles(await lake.catalog().loadTable(TABLE));
     expect(files).toHaveLength(4);
