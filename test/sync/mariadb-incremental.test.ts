@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncRequest } from '../../src/sync/sync-report.js';
 import { lakePosition, syncIncrementally } from '../helpers/incremental-sync.js';
@@ -106,6 +107,46 @@ describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column',
     expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
     expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
     expect(await diffMariadbTable(db, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+  });
+
+  it('the horizon waits for transactions that wrote, not for readers', async () => {
+    await db.sql(`CREATE TABLE feed (id int PRIMARY KEY, updated_at datetime(6) NOT NULL) ENGINE=InnoDB;
+      INSERT INTO feed VALUES (1, NOW(6) - INTERVAL 1 HOUR)`);
+    const connect = () => mysql.createConnection({ ...MACHINE_MARIADB, database: db.name });
+    const [reader, idle, writer] = await Promise.all([connect(), connect(), connect()]);
+    try {
+      // A long autocommit SELECT over the table and an open transaction that has only read.
+      const slow = reader.query('SELECT SLEEP(4) FROM feed');
+      await idle.query('BEGIN');
+      await idle.query('SELECT count(*) FROM feed');
+      const [opened] = await db.rows('SELECT CAST(NOW(6) AS CHAR) AS t');
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await db.sql('INSERT INTO feed VALUES (2, NOW(6))');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await sync('feed')).status).toBe('succeeded');
+      // Neither holds the position back below the time they were open (the server is shared with
+      // other tests: a writer of theirs open across this sync could, which is right, but rare).
+      const [after] = await db.rows('SELECT ? > ? AS after', [
+        String((await position('feed'))?.cursor),
+        opened?.t,
+      ]);
+      expect(String(after?.after)).toBe('1');
+
+      // A transaction that wrote does: the position stays below its start.
+      await writer.query('BEGIN');
+      await writer.query('INSERT INTO feed VALUES (3, NOW(6))');
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await db.sql('INSERT INTO feed VALUES (4, NOW(6))');
+      expect((await sync('feed')).status).toBe('succeeded');
+      const [below] = await db.rows('SELECT ? < (SELECT updated_at FROM feed WHERE id = 4) AS below', [
+        String((await position('feed'))?.cursor),
+      ]);
+      expect(String(below?.below)).toBe('1');
+      await writer.query('COMMIT');
+      await slow;
+    } finally {
+      await Promise.all([reader.end(), idle.end(), writer.end()]);
+    }
   });
 
   it('fails with a GRANT PROCESS hint when it cannot see the open transactions', async () => {
