@@ -17,14 +17,14 @@ export const EVERY_TYPE_DDL = `
     c_time time(6), c_enum enum('a','b,c',''), c_json json, c_char char(5), c_varchar varchar(40),
     c_blob blob, c_uuid uuid);`;
 
-/** Fills `every_type` with ids 1…rows (at most 100,000: MariaDB's sequence engine); every value derives from the id. */
+/** Fills `every_type` with ids 1…rows; every value derives from the id. */
 export function everyTypeInsertSql(rows: number): string {
   return `INSERT INTO every_type
     SELECT s, s % 3 - 1, s % 256, 4294967295 - s, s, s * 1000003 - 9223372036854775807,
            18446744073709551615 - s, s / 7, s / 3, s / 9e0, s / 11e0, s % 2, s % 1024, s * 99991,
            1901 + s % 255, DATE '2000-01-01' + INTERVAL s DAY,
            TIMESTAMP '2021-03-04 05:06:07.123456' + INTERVAL s * 1000001 MICROSECOND,
-           TIMESTAMP '2021-03-04 05:06:07.123' + INTERVAL s SECOND, SEC_TO_TIME(s * 37),
+           TIMESTAMP '2021-03-04 05:06:07.123' + INTERVAL s SECOND, SEC_TO_TIME(s % 80000 * 37),
            ELT(s % 3 + 1, 'a', 'b,c', ''), JSON_OBJECT('n', s, 's', CONCAT('x', s)),
            IF(s % 4 = 0, NULL, IF(s % 4 = 1, '', CONCAT('c', s % 100))),
            CONCAT('say "', s, '", then\\\\ go\\t'), UNHEX(HEX(s)),
