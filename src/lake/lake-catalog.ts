@@ -7,7 +7,6 @@
  * hold the control database open.
  */
 import type { ControlDb } from '../control/control-db.js';
-import { SluiceError } from '../core/errors.js';
 import type { SourcePosition } from '../core/stream.js';
 import type { StorageLocation } from '../storage/open-storage.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -18,13 +17,12 @@ import { openLakeControl } from './lake-control.js';
 import { liveFiles } from './manifest-io.js';
 import { pruneFiles } from './partitioning/prune-files.js';
 import type { ScanFilter } from './partitioning/scan-filter.js';
-import type { Snapshot } from './table-metadata.js';
 import {
   SUMMARY_BRANCH,
   SUMMARY_RUN_ID,
-  SUMMARY_SOURCE_POSITION,
   currentSchema,
   currentSnapshot,
+  sourcePositionOf,
   summaryCount,
 } from './table-metadata.js';
 import { TableCatalog } from './table-catalog.js';
@@ -214,7 +212,7 @@ export class LakeCatalog {
       addedRecords: summaryCount(snapshot, 'added-records'),
       totalRecords: summaryCount(snapshot, 'total-records'),
       runId: snapshot.summary[SUMMARY_RUN_ID] ?? null,
-      sourcePosition: parsePosition(snapshot),
+      sourcePosition: sourcePositionOf(snapshot),
       isCurrent: snapshot['snapshot-id'] === current,
       branch: snapshot.summary[SUMMARY_BRANCH] ?? null,
     }));
@@ -224,22 +222,6 @@ export class LakeCatalog {
   async lastPosition(ident: TableIdent): Promise<SourcePosition | null> {
     const table = await (await this.tables()).load(ident);
     const snapshot = table ? currentSnapshot(table.metadata) : null;
-    return snapshot ? parsePosition(snapshot) : null;
-  }
-}
-
-function parsePosition(snapshot: Snapshot): SourcePosition | null {
-  const text = snapshot.summary[SUMMARY_SOURCE_POSITION];
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as SourcePosition | null;
-  } catch {
-    throw new SluiceError(
-      'LAKE_CORRUPT',
-      `snapshot ${snapshot['snapshot-id']} has an unreadable source position`,
-      {
-        hint: 'the metadata was edited by hand; run a full sync to start over',
-      },
-    );
+    return snapshot ? sourcePositionOf(snapshot) : null;
   }
 }

@@ -21,7 +21,7 @@ import type { SnapshotRequest } from './snapshot-commit.js';
 import { commitSnapshot } from './snapshot-commit.js';
 import type { TableCatalog } from './table-catalog.js';
 import type { Snapshot, TableMetadata } from './table-metadata.js';
-import { SUMMARY_SOURCE_POSITION, summaryCount } from './table-metadata.js';
+import { sourcePositionOf, summaryCount } from './table-metadata.js';
 import type { TableIdent } from './table-location.js';
 import { qualifiedName } from './table-location.js';
 import type { LoadedTable } from './table-versions.js';
@@ -126,11 +126,10 @@ function loadRecordOf(metadata: TableMetadata): LoadRecord | null {
   }
 }
 
+/** The head's position; an unreadable one makes the load unusable, not the table: null. */
 function positionOf(snapshot: Snapshot): SourcePosition | null {
-  const text = snapshot.summary[SUMMARY_SOURCE_POSITION];
-  if (text === undefined) return null;
   try {
-    return JSON.parse(text) as SourcePosition | null;
+    return sourcePositionOf(snapshot);
   } catch {
     return null;
   }

@@ -5,6 +5,7 @@
  * `JSON.parse` (here and in other readers) never rounds them.
  */
 import { SluiceError, messageOf } from '../core/errors.js';
+import type { SourcePosition } from '../core/stream.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 
 /** Snapshot summary key: the run that wrote the snapshot. */
@@ -162,4 +163,21 @@ export function currentSchema(metadata: TableMetadata): IcebergSchema {
 export function summaryCount(snapshot: Snapshot | null, key: string): number {
   const value = snapshot?.summary[key];
   return value === undefined ? 0 : Number(value);
+}
+
+/** The source position a snapshot was committed with (null: none); LAKE_CORRUPT when unreadable. */
+export function sourcePositionOf(snapshot: Snapshot): SourcePosition | null {
+  const text = snapshot.summary[SUMMARY_SOURCE_POSITION];
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as SourcePosition | null;
+  } catch {
+    throw new SluiceError(
+      'LAKE_CORRUPT',
+      `snapshot ${snapshot['snapshot-id']} has an unreadable source position`,
+      {
+        hint: 'the metadata was edited by hand; run a full sync to start over',
+      },
+    );
+  }
 }
