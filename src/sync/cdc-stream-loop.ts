@@ -16,6 +16,7 @@ import { saveCommittedColumns } from './cdc-columns.js';
 import type { CdcFigures } from './cdc-report.js';
 import { LatencySamples } from './cdc-report.js';
 import { streamLeaseKey } from './guarded-stream.js';
+import { readAhead } from './read-ahead.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import type { RetryPolicy } from './retry.js';
 import type { SyncProgress } from './sync-report.js';
@@ -56,13 +57,15 @@ export async function streamChanges(loop: StreamLoop): Promise<StreamFigures> {
     async () => {
       const start = await startPosition(loop);
       const streamFrom = new Map([...loop.targets].map(([key, t]) => [key, t.position!] as const));
-      for await (const batch of loop.capture.changes(loop.plans, start, {
+      const batches = loop.capture.changes(loop.plans, start, {
         maxRows: loop.maxRows,
         maxMs: loop.maxMs,
         untilCaughtUp: loop.untilCaughtUp,
         signal: loop.signal,
         streamFrom,
-      })) {
+      });
+      // The capture gathers the next batch while this one is applied (one ahead: bounded disk).
+      for await (const batch of readAhead(batches, 1)) {
         await applyBatch(loop, batch);
         const committedAt = Date.now();
         for (const time of batch.commitTimes) latency.add(Math.max(0, committedAt - time));

@@ -5,6 +5,7 @@
  * columns grew (ADD COLUMN) starts a segment with the new columns, whose types are read from
  * the catalog.
  */
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError } from '../../core/errors.js';
@@ -51,6 +52,8 @@ interface StreamState {
 export class ChangeBatcher {
   private readonly streams = new Map<string, StreamState>();
   private readonly byOid = new Map<number, StreamState>();
+  // Unique per batcher: a retried stream must not collide with files an abandoned one left.
+  private readonly id = randomBytes(4).toString('hex');
   private batchNumber = 0;
   private segmentNumber = 0;
   private commitTimes: number[] = [];
@@ -265,7 +268,10 @@ export class ChangeBatcher {
     state.open ??= {
       truncateFirst: false,
       columns: [...state.columns],
-      writer: new StageChunkWriter(this.stageDir, `b${this.batchNumber}-g${this.segmentNumber++}-`),
+      writer: new StageChunkWriter(
+        this.stageDir,
+        `${this.id}-b${this.batchNumber}-g${this.segmentNumber++}-`,
+      ),
       text: '',
       rows: 0,
     };

@@ -141,6 +141,7 @@ export class PostgresChangeCapture implements ChangeCapture {
     const stream = await ReplicationStream.open(this.config, this.names.slot, this.names.publication, start);
     this.stream = stream;
     let inTransaction = false;
+    let keepOpen = false;
     let lastEnd = start;
     let lastHeartbeat = Date.now();
     try {
@@ -192,7 +193,11 @@ export class PostgresChangeCapture implements ChangeCapture {
             const caughtUp = probe !== null && message.content === probe;
             lastEnd = message.lsn;
             yield await batcher.finish(lsnPosition(lastEnd), caughtUp);
-            if (caughtUp) return;
+            if (caughtUp) {
+              // The caller may still acknowledge this batch (after its commit): close() ends the stream.
+              keepOpen = true;
+              return;
+            }
             break;
           }
           default:
@@ -201,8 +206,10 @@ export class PostgresChangeCapture implements ChangeCapture {
       }
     } finally {
       await batcher.discard();
-      this.stream = undefined;
-      await stream.close();
+      if (!keepOpen) {
+        this.stream = undefined;
+        await stream.close();
+      }
     }
   }
 
