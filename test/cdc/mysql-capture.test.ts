@@ -5,6 +5,7 @@
  * (no gap, no overlap), inserts/updates/deletes, rolled-back transactions absent, TRUNCATE,
  * ADD COLUMN picked up, and a purged binlog refused with the re-snapshot hint.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { ColumnSchema } from '@vlasky/zongji';
 import os from 'node:os';
@@ -469,6 +470,27 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
       reader.stop();
       await db.sql('DROP TABLE wide');
     }
+  });
+
+  it('keeps every batch file until the runner deletes it, however far ahead batches are read', async () => {
+    await db.sql('CREATE TABLE ahead (id int PRIMARY KEY)');
+    const plans = await plansOf(db.url, stageRoot, ['ahead']);
+    const start = (await snapshotRows(capture, plans)).position;
+    for (let i = 1; i <= 5; i++) await db.sql(`INSERT INTO ahead VALUES (${i})`);
+    const controller = new AbortController();
+    const batches = capture.changes(plans, start, {
+      maxRows: 1,
+      maxMs: 60_000,
+      untilCaughtUp: true,
+      signal: controller.signal,
+    });
+    // Read all five batches before "applying" any (the runner reads ahead while it applies).
+    const taken: ChangeBatch[] = [];
+    for await (const batch of batches) taken.push(batch);
+    const files = taken.flatMap((b) => b.streams.flatMap((s) => s.segments.map((g) => g.chunk?.path ?? '')));
+    expect(files).toHaveLength(5);
+    expect(files.every((file) => existsSync(file))).toBe(true);
+    await db.sql('DROP TABLE ahead');
   });
 
   it('follows the binlog across a rotation to the next file', async () => {

@@ -5,7 +5,6 @@
  * so nothing after them in the batch is lost (rule 3 of `src/cdc/README.md`).
  */
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError } from '../../core/errors.js';
 import { quoteMysqlIdent } from '../../connectors/mysql/mysql-types.js';
@@ -59,8 +58,14 @@ export class StagedChangeBatch {
   /** Wall-clock time of the first change (ms), for the `maxMs` bound; null while empty. */
   firstChangeAt: number | null = null;
 
-  /** @param dir a fresh directory for this batch's chunk files */
-  constructor(private readonly dir: string) {}
+  /**
+   * @param dir the capture's directory for change chunks (created on first use)
+   * @param name unique name of this batch, the prefix of its chunk files
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {}
 
   /** Appends rows of one stream, with `columns` describing them (the stream's columns at that point of the log). */
   async addRows(
@@ -160,13 +165,15 @@ export class StagedChangeBatch {
     const current = stream.segments.at(-1);
     if (current && !truncateFirst && current.columns === columns) return current;
     if (current) await current.out.flushTo(current.writer);
-    const dir = path.join(this.dir, `g${String(this.segmentCount++).padStart(4, '0')}`);
-    await mkdir(dir, { recursive: true });
+    // One flat directory, files named per batch and segment: the runner deletes each chunk once
+    // applied (it may read batches ahead), so nothing here deletes anything.
+    await mkdir(this.dir, { recursive: true });
+    const prefix = `${this.name}-g${String(this.segmentCount++).padStart(4, '0')}-`;
     const segment: OpenSegment = {
       truncateFirst,
       columns,
       writers: columns.map(binlogFieldWriter),
-      writer: new StageChunkWriter(dir),
+      writer: new StageChunkWriter(this.dir, prefix),
       out: new StageRowBuffer(64 * 1024),
       rows: 0,
     };

@@ -11,7 +11,6 @@
  * (`Binlog_snapshot_file/position`, no lock needed); on MySQL the position is read under a brief
  * `FLUSH TABLES WITH READ LOCK` while the snapshot opens.
  */
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection, ConnectionOptions } from 'mysql2';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
@@ -343,15 +342,8 @@ export class MysqlChangeCapture implements ChangeCapture {
   }
 
   private newBatch(): StagedChangeBatch {
-    const dir = path.join(this.options.stageDir, `mysql-batch-${String(this.batchCount++).padStart(6, '0')}`);
-    // Earlier batches were applied (or abandoned) before the runner asked for this one.
-    const applied = path.join(
-      this.options.stageDir,
-      `mysql-batch-${String(this.batchCount - 2).padStart(6, '0')}`,
-    );
-    // Best effort: the run removes its whole stage directory at the end anyway.
-    rm(applied, { recursive: true, force: true }).catch(() => undefined);
-    return new StagedChangeBatch(dir);
+    const name = `batch${String(this.batchCount++).padStart(6, '0')}`;
+    return new StagedChangeBatch(path.join(this.options.stageDir, 'mysql-changes'), name);
   }
 
   /** Opens the snapshot transaction and returns the binlog position it is consistent with. */
