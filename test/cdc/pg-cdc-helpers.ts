@@ -59,6 +59,7 @@ export interface CdcCliReport {
   status: string;
   cdc: {
     batches: number;
+    transactions: number;
     changes: number;
     snapshotted: string[];
     snapshotRows: number;

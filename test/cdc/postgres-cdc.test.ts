@@ -76,7 +76,10 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
       "BEGIN; INSERT INTO items VALUES (600, 'before truncate', 1, now()); TRUNCATE items; INSERT INTO items VALUES (601, 'after truncate', 1, now()); COMMIT",
       "INSERT INTO items VALUES (602, 'later', 3, now())",
     );
-    okReport(await cdcSync(url, target));
+    // Batches end at the first transaction boundary past --batch-rows: one per transaction here.
+    const third = okReport(await cdcSync(url, target, ['--batch-rows', '1']));
+    expect(third.cdc.transactions).toBe(2);
+    expect(third.cdc.batches).toBeGreaterThanOrEqual(2);
     const diff = await diffPostgresTable(url, target.lake, 'items');
     expect(diff).toMatchObject(IDENTICAL);
     expect(diff.lakeRows).toBe(2);
