@@ -8,12 +8,14 @@ import { SluiceError } from '../../core/errors.js';
 import { nodeSqlite } from '../../core/node-sqlite.js';
 import type { SourcePosition, StagedChunk, StreamPlan, StreamSchema } from '../../core/stream.js';
 import type { Connector, ConnectorDefinition } from '../connector.js';
+import type { KeyRangeEvent, KeyRangePlan, KeyRangeSource } from '../key-range-read.js';
 import { assertFullOrCursorRead } from '../read-modes.js';
 import { sqliteConfigSchema } from './sqlite-config.js';
 import type { SqliteConfig } from './sqlite-config.js';
 import { SQLITE_NAMESPACE, discoverSqlite } from './sqlite-discover.js';
 import { sqliteError } from './sqlite-errors.js';
 import { readSqliteIncrementally } from './sqlite-incremental.js';
+import { planSqliteKeyRanges, readSqliteKeyRanges } from './sqlite-key-ranges.js';
 import { readSqliteTable } from './sqlite-reader.js';
 
 export const sqliteConnectorDefinition: ConnectorDefinition<SqliteConfig> = {
@@ -29,7 +31,7 @@ export const sqliteConnectorDefinition: ConnectorDefinition<SqliteConfig> = {
   create: (config) => new SqliteConnector(config),
 };
 
-export class SqliteConnector implements Connector {
+export class SqliteConnector implements Connector, KeyRangeSource {
   /** Source type, as in the registry. */
   readonly type = 'sqlite';
   /** SQLite's namespace is always the file's main database. */
@@ -63,6 +65,20 @@ export class SqliteConnector implements Connector {
     if (plan.mode === 'incremental')
       yield* readSqliteIncrementally(this.open(), this.config.path, plan, from);
     else yield* readSqliteTable(this.open(), this.config.path, plan);
+  }
+
+  async planKeyRanges(plan: StreamPlan, rowsPerRange: number, maxRanges: number): Promise<KeyRangePlan> {
+    assertFullOrCursorRead(plan, 'SQLite');
+    return planSqliteKeyRanges(this.open(), this.config.path, plan, rowsPerRange, maxRanges);
+  }
+
+  readKeyRanges(
+    plan: StreamPlan,
+    keys: KeyRangePlan,
+    ranges: readonly number[],
+  ): AsyncIterable<KeyRangeEvent> {
+    assertFullOrCursorRead(plan, 'SQLite');
+    return readSqliteKeyRanges(this.open(), this.config.path, plan, keys, ranges);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * rows gathered into large buffered writes, and a chunk closed at the first row end once it
  * holds plan.chunkBytes.
  */
-import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
 import { SluiceError } from '../../core/errors.js';
 import { encodeStageRow } from '../../core/stage-csv.js';
 import type { StagedChunk, StreamPlan } from '../../core/stream.js';
@@ -28,7 +28,7 @@ export interface SqliteWindow {
   /** SQL condition on the cursor, or null for every row. */
   where: string | null;
   /** Values bound to the condition's `?`s. */
-  params: string[];
+  params: SQLInputValue[];
   /** SELECT expression of the `_sluice_op` value, or null. */
   operation: string | null;
 }
