@@ -493,6 +493,23 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     await db.sql('DROP TABLE ahead');
   });
 
+  it('reopens its catalog connection after the server killed it', async () => {
+    const before = await capture.status();
+    expect(before.health).toBe('ok');
+    // Every other connection of the server goes: the capture's long-lived one among them.
+    const [others] = (await server.adminSql(
+      'SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND USER = ?',
+      ['root'],
+    )) as [{ ID: string }[]];
+    expect(others.length).toBeGreaterThan(0);
+    for (const { ID } of others)
+      await server.adminSql(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = await capture.status();
+    expect(after.health).toBe('ok');
+    expect(capture.compare(after.current, before.current)).toBeGreaterThanOrEqual(0);
+  });
+
   it('follows the binlog across a rotation to the next file', async () => {
     await db.sql('CREATE TABLE rot (id int PRIMARY KEY, v int)');
     const plans = await plansOf(db.url, stageRoot, ['rot']);

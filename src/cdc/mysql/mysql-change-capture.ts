@@ -426,7 +426,15 @@ export class MysqlChangeCapture implements ChangeCapture {
     };
   }
 
+  /**
+   * The connection for catalog queries, reopened when it broke: a capture runs for days, and
+   * the runner restarts a failed stream on the same capture, so a dead connection must not stay.
+   */
   private async controlConnection(): Promise<Connection> {
+    if (this.control && !usable(this.control)) {
+      await this.release(this.control, false);
+      this.control = undefined;
+    }
     this.control ??= await this.connect();
     return this.control;
   }
@@ -449,6 +457,12 @@ export class MysqlChangeCapture implements ChangeCapture {
     if (!this.connections.delete(connection)) return;
     await closeMysqlConnection(connection, graceful);
   }
+}
+
+/** False once mysql2 has given the connection up (fatal error, closing, disconnected). */
+function usable(connection: Connection): boolean {
+  const state = connection as unknown as { _fatalError?: unknown; _closing?: boolean; state?: string };
+  return !state._fatalError && !state._closing && state.state !== 'disconnected';
 }
 
 /** database → captured table names, the binlog reader's filter. */
