@@ -1,7 +1,8 @@
 /**
  * What surrounds one stream's read → load → commit: its lease (one run per stream) and retries
- * (a retryable error re-runs the whole attempt: the writer was aborted first, so nothing partial
- * was committed and the retry reads from the start of the stream). Kept out of run-sync.ts so the
+ * (a retryable error re-runs the whole attempt: the writer was aborted first, so nothing
+ * uncommitted stays; the retry reads from the start of the stream, or — a resumable full load —
+ * after the key ranges already committed to its staging branch). Kept out of run-sync.ts so the
  * run loop reads as the data flow.
  */
 import type { ControlQueries } from '../control/control-db.js';
@@ -16,7 +17,7 @@ import type { StreamReport } from './sync-report.js';
 
 /** What one attempt at a stream gets. */
 export interface StreamAttempt {
-  /** 1-based try number; above 1 the stream is being retried from its start. */
+  /** 1-based try number; above 1 the stream is being retried (from its start, or a resumable load's last range). */
   attempt: number;
   /** The held lease: check `assertHeld()` right before committing. */
   lease: StreamLease;
