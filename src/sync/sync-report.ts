@@ -116,7 +116,7 @@ export interface StreamReport {
   bytesWritten: number;
   /** Data files written. */
   filesWritten: number;
-  /** Tries it took (retries on retryable errors read the stream again from its start). */
+  /** Tries it took (a retry reads the stream again from its start, or a resumable load after its committed ranges). */
   attempts: number;
   /** Outcome of the post-commit check. */
   verification: Verification;
