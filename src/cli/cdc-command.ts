@@ -100,6 +100,7 @@ function printCdcReport(report: CdcReport): void {
     `run ${report.runId} ${report.status}: ${c.batches} batches, ${formatCount(c.transactions)} transactions, ` +
       `${formatCount(c.changes)} changes (${formatCount(c.changesPerSecond)}/s), ${latency}, ` +
       `position ${c.position ? JSON.stringify(c.position) : '-'}${c.caughtUp ? ', caught up' : ''}, ` +
+      (c.sourceLagBytes === null ? '' : `source keeps ${formatBytes(c.sourceLagBytes)} of log, `) +
       `${formatBytes(report.bytesWritten)} in ${formatDuration(report.durationMs)}`,
   );
 }

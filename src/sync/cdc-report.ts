@@ -25,6 +25,8 @@ export interface CdcFigures {
   position: Readonly<Record<string, string | number | boolean | null>> | null;
   /** True when the run stopped because it caught up (`--until-caught-up`). */
   caughtUp: boolean;
+  /** Log the source still keeps for Sluice when the run ended (the slot's lag, bytes), or null when unknown. */
+  sourceLagBytes: number | null;
 }
 
 /** A CDC run's report: the sync report plus the change stream's figures. */

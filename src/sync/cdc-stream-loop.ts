@@ -46,7 +46,7 @@ export interface StreamLoop {
 }
 
 /** The loop's figures (snapshot fields are filled by the caller). */
-export type StreamFigures = Omit<CdcFigures, 'snapshotRows' | 'snapshotted'>;
+export type StreamFigures = Omit<CdcFigures, 'snapshotRows' | 'snapshotted' | 'sourceLagBytes'>;
 
 export async function streamChanges(loop: StreamLoop): Promise<StreamFigures> {
   const latency = new LatencySamples();

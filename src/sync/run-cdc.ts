@@ -152,11 +152,13 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
       ...(request.retry && { retry: request.retry }),
       ...(request.onProgress && { onProgress: request.onProgress }),
     });
+    // What the source still keeps for us once everything is acknowledged (slot lag).
+    const sourceLagBytes = (await capture.status().catch(() => null))?.lagBytes ?? null;
     const streams = [...targets.keys()].map((key) => streamReport(key, totals.get(key)!, started));
     const snapshotRows = snapshotted.reduce((sum, key) => sum + (totals.get(key)?.rowsWritten ?? 0), 0);
     const report: CdcReport = {
       ...summarise(runId, streams, started),
-      cdc: { ...figures, snapshotRows, snapshotted },
+      cdc: { ...figures, snapshotRows, snapshotted, sourceLagBytes },
     };
     for (const stream of streams) await recorder.recordStream(runId, stream);
     await recorder.finish(report);
@@ -283,6 +285,7 @@ function summarise(runId: string, streams: StreamReport[], started: number): Cdc
       latencyP99Ms: null,
       position: null,
       caughtUp: false,
+      sourceLagBytes: null,
     },
   };
 }

@@ -66,6 +66,7 @@ export interface CdcCliReport {
     caughtUp: boolean;
     position: { lsn: string } | null;
     latencyP99Ms: number | null;
+    sourceLagBytes: number | null;
   };
 }
 

@@ -66,6 +66,7 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     expect(second.cdc.snapshotted).toEqual([]);
     expect(second.cdc.caughtUp).toBe(true);
     expect(second.cdc.latencyP99Ms).toEqual(expect.any(Number));
+    expect(second.cdc.sourceLagBytes).toEqual(expect.any(Number));
     // 9 readings (2024-06-02 … 06-10) move to the 2025 partition: each a delete and an insert.
     expect(second.cdc.changes).toBe(1 + 10 + 10 + 2 + 2 + 2 * 9);
     expect(await diffPostgresTable(url, target.lake, 'items')).toMatchObject(IDENTICAL);
