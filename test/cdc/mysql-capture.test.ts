@@ -510,6 +510,37 @@ describe.skipIf(!installed)('MySQL/MariaDB binlog capture', () => {
     expect(capture.compare(after.current, before.current)).toBeGreaterThanOrEqual(0);
   });
 
+  it('reports a binlog connection cut by the server as a retryable error (the runner resumes from its commit)', async () => {
+    await db.sql('CREATE TABLE cut (id int PRIMARY KEY)');
+    const plans = await plansOf(db.url, stageRoot, ['cut']);
+    const start = (await snapshotRows(capture, plans)).position;
+    const controller = new AbortController();
+    const run = (async () => {
+      for await (const batch of capture.changes(plans, start, {
+        maxRows: 1000,
+        maxMs: 100,
+        untilCaughtUp: false,
+        signal: controller.signal,
+      })) {
+        void batch;
+      }
+    })().catch((e: unknown) => e);
+    let dumps: { ID: string }[] = [];
+    for (let i = 0; i < 100 && dumps.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      [dumps] = (await server.adminSql(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+      )) as [{ ID: string }[]];
+    }
+    expect(dumps.length).toBe(1);
+    await server.adminSql(`KILL CONNECTION ${Number(dumps[0]?.ID)}`);
+    const timeout = setTimeout(() => controller.abort(), 20_000);
+    const error = await run;
+    clearTimeout(timeout);
+    expect(error).toMatchObject({ code: 'SOURCE_READ', retryable: true });
+    await db.sql('DROP TABLE cut');
+  });
+
   it('follows the binlog across a rotation to the next file', async () => {
     await db.sql('CREATE TABLE rot (id int PRIMARY KEY, v int)');
     const plans = await plansOf(db.url, stageRoot, ['rot']);
