@@ -181,3 +181,39 @@ export function deleteMarkerSql(plan: StreamPlan, quote: (name: string) => strin
   const deleted = `${quote(name)} ${kind === 'boolean' ? 'IS TRUE' : 'IS NOT NULL'}`;
   return `CASE WHEN ${deleted} THEN 'd' ELSE 'u' END AS ${quote(STAGE_OP_COLUMN)}`;
 }
+
+/** What one engine contributes to reading a cursor window: its quoting, literals and position query. */
+export interface CursorWindowDialect {
+  /** Quotes an identifier for the engine. */
+  quote: (name: string) => string;
+  /** The SQL literal of a position's canonical text, compared with the cursor column. */
+  literal: (position: string, cursor: CanonicalColumn) => string;
+  /**
+   * Runs, in the read's snapshot, the query of the position the window reaches: its highest
+   * cursor value capped by the engine's safety horizon, as canonical text; null for no rows.
+   */
+  reached: (column: string, where: string | null) => Promise<string | null>;
+}
+
+/**
+ * The window of an incremental read, the same steps whatever the engine: the checked cursor
+ * column, the filter from the committed position, the position the snapshot reaches and the
+ * soft-delete marker. Call inside the read's snapshot, before the rows, so the position comes
+ * from the same snapshot as the rows.
+ */
+export async function cursorWindow(
+  plan: StreamPlan,
+  from: SourcePosition | null,
+  dialect: CursorWindowDialect,
+): Promise<CursorWindow> {
+  const cursor = cursorColumnOf(plan);
+  const column = dialect.quote(cursor.name);
+  const start = cursorStart(plan, from);
+  const where = cursorWhere(column, start === null ? null : dialect.literal(start, cursor));
+  const reached = await dialect.reached(column, where);
+  return {
+    where,
+    operation: deleteMarkerSql(plan, dialect.quote),
+    position: nextPosition(plan, from, reached),
+  };
+}

@@ -33,14 +33,7 @@ import { SluiceError } from '../../core/errors.js';
 import { STAGE_OP_COLUMN } from '../../core/stage-csv.js';
 import type { SourcePosition, StreamPlan } from '../../core/stream.js';
 import { driverErrorCode } from '../driver-errors.js';
-import {
-  CLOCK_KINDS,
-  cursorColumnOf,
-  cursorStart,
-  cursorWhere,
-  deleteMarkerSql,
-  nextPosition,
-} from '../cursor-position.js';
+import { CLOCK_KINDS, cursorColumnOf, cursorWindow } from '../cursor-position.js';
 import type { CursorWindow } from '../cursor-position.js';
 import { mysqlQuery } from './mysql-connection.js';
 import { queryError } from './mysql-errors.js';
@@ -101,34 +94,33 @@ export async function readMysqlHorizon(
  * The window of an incremental read. Runs inside the read's snapshot, before the SELECT, so the
  * position comes from the same snapshot as the rows.
  */
-export async function mysqlIncrementalWindow(
+export function mysqlIncrementalWindow(
   connection: Connection,
   plan: StreamPlan,
   from: SourcePosition | null,
   horizon: MysqlHorizon | null,
 ): Promise<CursorWindow> {
   const cursor = cursorColumnOf(plan);
-  const column = quoteMysqlIdent(cursor.name);
-  const start = cursorStart(plan, from);
-  const where = cursorWhere(column, start === null ? null : mysql.escape(cursorLiteral(start)));
-  const reached =
-    horizon === null
-      ? `MAX(${column})`
-      : `CASE WHEN MAX(${column}) > ${horizon.literal} THEN ${horizon.literal} ELSE MAX(${column}) END`;
-  const sql = `SELECT CAST(${reached} AS CHAR) AS reached FROM ${qualifiedMysqlTable(plan)}${where ? ` WHERE ${where}` : ''}`;
-  let rows: { reached: string | null }[];
-  try {
-    rows = await mysqlQuery<{ reached: string | null }>(connection, sql);
-  } catch (error) {
-    const table = `${plan.schema.namespace}.${plan.schema.name}`;
-    throw queryError(error, `finding the cursor position of ${table}`, table, sql);
-  }
-  const value = rows[0]?.reached ?? null;
-  return {
-    where,
-    operation: deleteMarkerSql(plan, quoteMysqlIdent),
-    position: nextPosition(plan, from, value === null ? null : canonicalCursor(cursor, value)),
-  };
+  return cursorWindow(plan, from, {
+    quote: quoteMysqlIdent,
+    literal: (start) => mysql.escape(cursorLiteral(start)),
+    reached: async (column, where) => {
+      const reached =
+        horizon === null
+          ? `MAX(${column})`
+          : `CASE WHEN MAX(${column}) > ${horizon.literal} THEN ${horizon.literal} ELSE MAX(${column}) END`;
+      const sql = `SELECT CAST(${reached} AS CHAR) AS reached FROM ${qualifiedMysqlTable(plan)}${where ? ` WHERE ${where}` : ''}`;
+      let rows: { reached: string | null }[];
+      try {
+        rows = await mysqlQuery<{ reached: string | null }>(connection, sql);
+      } catch (error) {
+        const table = `${plan.schema.namespace}.${plan.schema.name}`;
+        throw queryError(error, `finding the cursor position of ${table}`, table, sql);
+      }
+      const value = rows[0]?.reached ?? null;
+      return value === null ? null : canonicalCursor(cursor, value);
+    },
+  });
 }
 
 /**

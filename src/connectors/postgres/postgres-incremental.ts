@@ -34,14 +34,7 @@ import type pg from 'pg';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { SluiceError } from '../../core/errors.js';
 import type { SourcePosition, StreamPlan } from '../../core/stream.js';
-import {
-  CLOCK_KINDS,
-  cursorColumnOf,
-  cursorStart,
-  cursorWhere,
-  deleteMarkerSql,
-  nextPosition,
-} from '../cursor-position.js';
+import { CLOCK_KINDS, cursorWindow } from '../cursor-position.js';
 import type { CursorWindow } from '../cursor-position.js';
 import { quoteIdent } from './postgres-types.js';
 
@@ -101,28 +94,23 @@ export async function readHorizon(
  * The window of an incremental read. Runs inside the read's transaction, before the COPY, so the
  * position comes from the same snapshot as the rows.
  */
-export async function incrementalWindow(
+export function incrementalWindow(
   client: pg.Client,
   plan: StreamPlan,
   from: SourcePosition | null,
   horizon: string | null,
 ): Promise<IncrementalWindow> {
-  const cursor = cursorColumnOf(plan);
-  const column = quoteIdent(cursor.name);
-  const start = cursorStart(plan, from);
-  const where = cursorWhere(
-    column,
-    start === null ? null : `${client.escapeLiteral(start)}::${cursor.sourceType}`,
-  );
   const table = `${quoteIdent(plan.schema.namespace)}.${quoteIdent(plan.schema.name)}`;
-  const reached = horizon === null ? `max(${column})` : `least(max(${column}), ${horizon})`;
-  const { rows } = await client.query<{ reached: string | null }>(
-    `SELECT CASE WHEN max(${column}) IS NULL THEN NULL ELSE ${reached} END::text AS reached FROM ${table}` +
-      (where === null ? '' : ` WHERE ${where}`),
-  );
-  return {
-    where,
-    operation: deleteMarkerSql(plan, quoteIdent),
-    position: nextPosition(plan, from, rows[0]?.reached ?? null),
-  };
+  return cursorWindow(plan, from, {
+    quote: quoteIdent,
+    literal: (start, cursor) => `${client.escapeLiteral(start)}::${cursor.sourceType}`,
+    reached: async (column, where) => {
+      const reached = horizon === null ? `max(${column})` : `least(max(${column}), ${horizon})`;
+      const { rows } = await client.query<{ reached: string | null }>(
+        `SELECT CASE WHEN max(${column}) IS NULL THEN NULL ELSE ${reached} END::text AS reached FROM ${table}` +
+          (where === null ? '' : ` WHERE ${where}`),
+      );
+      return rows[0]?.reached ?? null;
+    },
+  });
 }
