@@ -11,6 +11,7 @@ import path from 'node:path';
 import { SluiceError, messageOf } from '../../core/errors.js';
 import type { DuckDB, DuckDBOptions } from '../../engine/duckdb.js';
 import { openDuckDB } from '../../engine/duckdb.js';
+import type { SourcePosition } from '../../core/stream.js';
 import type { Destination, DestinationStream, StreamWriter } from '../destination.js';
 import { SQL_CAPABILITIES, openSqlStream } from '../sql/open-sql-stream.js';
 import type { LastCommit } from '../sql/sql-state.js';
@@ -67,6 +68,14 @@ export class DuckDBFileDestination implements Destination {
   async openStream(stream: DestinationStream): Promise<StreamWriter> {
     const session = new DuckDBSession(await (await this.database()).connect());
     return openSqlStream(session, stream, stream.namespace);
+  }
+
+  /**
+   * The position in the table's `_sluice_state` row, written by the transaction that wrote the
+   * table's current rows: the data and the position a resumed run starts from cannot disagree.
+   */
+  async lastPosition(table: { namespace: string; name: string }): Promise<SourcePosition | null> {
+    return (await this.lastCommit(table.namespace, table.name))?.position ?? null;
   }
 
   /** The state row of a table: run id and source position of its last commit; null when never committed. */

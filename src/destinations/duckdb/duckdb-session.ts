@@ -9,6 +9,7 @@ import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../engine/stage-decode.js';
 import type { SqlDialect, SqlParam, SqlSession, TableName, TableShape } from '../sql/sql-session.js';
+import { STAGED_OP_COLUMN } from '../sql/sql-session.js';
 import { DUPLICATE_KEY_HINT, NULL_KEY_HINT } from '../sql/sql-errors.js';
 import { quoteIdent, tableSql } from '../sql/sql-statements.js';
 
@@ -93,12 +94,24 @@ export class DuckDBSession implements SqlSession {
     };
   }
 
-  async loadChunk(staging: TableName, columns: readonly CanonicalColumn[], path: string): Promise<number> {
+  async loadChunk(
+    staging: TableName,
+    columns: readonly CanonicalColumn[],
+    path: string,
+    operations: boolean,
+  ): Promise<number> {
     const decoded = columns.map((column, i) =>
       stageDecodeExpression(column.type, stageFieldName(i), column.name),
     );
+    const names = columns.map((column) => quoteIdent(column.name));
+    if (operations) {
+      decoded.push(stageFieldName(columns.length));
+      names.push(quoteIdent(STAGED_OP_COLUMN));
+    }
+    const fields = columns.length + (operations ? 1 : 0);
     const [row] = await this.query(
-      `INSERT INTO ${tableSql(staging)} SELECT ${decoded.join(', ')} FROM ${stageCsvSource(path, columns.length)}`,
+      `INSERT INTO ${tableSql(staging)} (${names.join(', ')}) ` +
+        `SELECT ${decoded.join(', ')} FROM ${stageCsvSource(path, fields)}`,
     );
     return Number(Object.values(row ?? {})[0] ?? 0);
   }

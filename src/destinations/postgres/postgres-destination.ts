@@ -6,6 +6,7 @@
  */
 import { SluiceError } from '../../core/errors.js';
 import { redactUrl } from '../../core/redact.js';
+import type { SourcePosition } from '../../core/stream.js';
 import type { Destination, DestinationStream, StreamWriter } from '../destination.js';
 import { SQL_CAPABILITIES, openSqlStream } from '../sql/open-sql-stream.js';
 import type { LastCommit } from '../sql/sql-state.js';
@@ -73,6 +74,14 @@ export class PostgresDestination implements Destination {
 
   async openStream(stream: DestinationStream): Promise<StreamWriter> {
     return openSqlStream(await this.connect(), stream, this.schemaFor(stream.namespace));
+  }
+
+  /**
+   * The position in the table's `_sluice_state` row, written by the transaction that wrote the
+   * table's current rows: the data and the position a resumed run starts from cannot disagree.
+   */
+  async lastPosition(table: { namespace: string; name: string }): Promise<SourcePosition | null> {
+    return (await this.lastCommit(table.namespace, table.name))?.position ?? null;
   }
 
   /** The state row of a table: run id and source position of its last commit; null when never committed. */

@@ -6,8 +6,9 @@
 import { SluiceError } from '../../core/errors.js';
 import type { DestinationCapabilities, DestinationStream } from '../destination.js';
 import type { SqlSession, TableName, TableShape } from './sql-session.js';
+import { STAGED_OP_COLUMN } from './sql-session.js';
 import { ensureStateTable } from './sql-state.js';
-import { columnDefinitions, stagingTableName, tableSql } from './sql-statements.js';
+import { columnDefinitions, quoteIdent, stagingTableName, tableSql } from './sql-statements.js';
 import { SqlStreamWriter } from './sql-stream-writer.js';
 import { planTable } from './table-plan.js';
 
@@ -31,6 +32,16 @@ function assertStream(session: SqlSession, stream: DestinationStream, target: Ta
   if (unknown.length > 0) {
     throw new SluiceError('USAGE', `${label}: key column ${JSON.stringify(unknown[0])} is not a column`, {
       hint: 'name key columns exactly as the source spells them (--primary-key)',
+    });
+  }
+  if (stream.softDelete) {
+    throw new SluiceError('NOT_SUPPORTED', `${label}: soft delete is not supported by SQL destinations yet`, {
+      hint: 'drop --soft-delete (softDelete:) to delete rows, or write to a lake:<dir> destination',
+    });
+  }
+  if (names.includes(STAGED_OP_COLUMN)) {
+    throw new SluiceError('USAGE', `${label}: the column name ${STAGED_OP_COLUMN} is reserved by Sluice`, {
+      hint: 'rename the column at the source, or select the table without it',
     });
   }
   if (stream.disposition === 'merge' && stream.primaryKey.length === 0) {
@@ -85,7 +96,13 @@ export async function openSqlStream(
     // Only an earlier attempt of this very stream and run (retried after a lost connection) can
     // have left a table of this name.
     await session.run(`DROP TABLE IF EXISTS ${tableSql(staging)}`);
-    await session.run(dialect.createStagingSql(staging, columnDefinitions(dialect, stream.columns)));
+    // The operation column is always there (NULL for plain rows); its CHECK refuses an unknown operation.
+    const op = quoteIdent(STAGED_OP_COLUMN);
+    const definitions = [
+      ...columnDefinitions(dialect, stream.columns),
+      `${op} VARCHAR CHECK (${op} IN ('i', 'u', 'd'))`,
+    ];
+    await session.run(dialect.createStagingSql(staging, definitions));
     created = true;
     const label = tableLabel(dialect.engine, target);
     const staged = await stagedShape(session, staging, stream);

@@ -6,6 +6,12 @@
  */
 import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
 
+/**
+ * The staging table's column for a change stream's operation (`i`, `u`, `d`, or NULL for an
+ * upsert); named like the stage field it comes from (`STAGE_OP_COLUMN`).
+ */
+export const STAGED_OP_COLUMN = '_sluice_op';
+
 /** A table, as both engines name it. */
 export interface TableName {
   /** DuckDB catalog (database) of the table, when not the default one (`temp` for temporary tables). */
@@ -65,8 +71,17 @@ export interface SqlSession {
   ensureSchema(schema: string): Promise<void>;
   /** The columns and primary key of `table`, or null when there is no such table. */
   describeTable(table: TableName): Promise<TableShape | null>;
-  /** Loads the staged chunk at `path` (stage CSV dialect, fields in `columns` order) into `staging`; returns the rows loaded. */
-  loadChunk(staging: TableName, columns: readonly CanonicalColumn[], path: string): Promise<number>;
+  /**
+   * Loads the staged chunk at `path` (stage CSV dialect, fields in `columns` order) into `staging`;
+   * with `operations`, each row's trailing field goes to the staging table's `STAGED_OP_COLUMN`.
+   * Returns the rows loaded.
+   */
+  loadChunk(
+    staging: TableName,
+    columns: readonly CanonicalColumn[],
+    path: string,
+    operations: boolean,
+  ): Promise<number>;
   /** Inside a transaction: waits until no other writer commits to `table` (released at transaction end). */
   lockForCommit(table: TableName): Promise<void>;
   /** Releases the connection. Safe to call twice. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import type { DestinationStream } from '../destination.js';
 import type { SqlDialect, TableName } from './sql-session.js';
+import { STAGED_OP_COLUMN } from './sql-session.js';
 import type { TablePlan } from './table-plan.js';
 
 /** Quotes an identifier (the same rule in PostgreSQL and DuckDB). */
@@ -54,10 +55,25 @@ export function insertSelectSql(target: TableName, staging: TableName, columns: 
 }
 
 /**
- * Upserts the staged rows by `key`. A batch may hold a key more than once (a row changed twice
- * while it was read); the last one loaded wins, and deduplicating first is also what keeps
+ * The staged rows deduplicated by `key`, with their operation. A batch may hold a key more than
+ * once (a row changed twice while it was read, or a change stream's insert, update and delete of
+ * one key); the last one loaded wins, and deduplicating first is also what keeps
  * `ON CONFLICT DO UPDATE` from touching one row twice in a statement, which both engines refuse.
  */
+function latestStagedSql(
+  dialect: SqlDialect,
+  staging: TableName,
+  columns: readonly string[],
+  key: readonly string[],
+): string {
+  const keys = columnList(key);
+  return (
+    `SELECT DISTINCT ON (${keys}) ${columnList([...columns, STAGED_OP_COLUMN])} FROM ${tableSql(staging)} ` +
+    `ORDER BY ${keys}, ${dialect.stagedRowOrder} DESC`
+  );
+}
+
+/** Upserts the staged rows by `key` whose last operation is not a delete. */
 export function mergeSql(
   dialect: SqlDialect,
   target: TableName,
@@ -67,17 +83,35 @@ export function mergeSql(
 ): string {
   const list = columnList(columns);
   const keys = columnList(key);
-  const latest =
-    `SELECT DISTINCT ON (${keys}) ${list} FROM ${tableSql(staging)} ` +
-    `ORDER BY ${keys}, ${dialect.stagedRowOrder} DESC`;
   const updates = columns.filter((name) => !key.includes(name));
   const action =
     updates.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET ${updates.map((name) => `${quoteIdent(name)} = EXCLUDED.${quoteIdent(name)}`).join(', ')}`;
   return (
-    `INSERT INTO ${tableSql(target)} (${list}) SELECT ${list} FROM (${latest}) AS batch ` +
-    `ON CONFLICT (${keys}) ${action}`
+    `INSERT INTO ${tableSql(target)} (${list}) SELECT ${list} ` +
+    `FROM (${latestStagedSql(dialect, staging, columns, key)}) AS batch ` +
+    `WHERE ${quoteIdent(STAGED_OP_COLUMN)} IS DISTINCT FROM 'd' ON CONFLICT (${keys}) ${action}`
+  );
+}
+
+/**
+ * Deletes the rows whose key's last staged operation is `d` (a change stream's delete). Runs
+ * before the upsert in the same transaction; a key deleted and inserted again in one batch ends
+ * with the insert, which the upsert then applies.
+ */
+export function mergeDeleteSql(
+  dialect: SqlDialect,
+  target: TableName,
+  staging: TableName,
+  columns: readonly string[],
+  key: readonly string[],
+): string {
+  const keys = columnList(key);
+  return (
+    `DELETE FROM ${tableSql(target)} WHERE (${keys}) IN (SELECT ${keys} ` +
+    `FROM (${latestStagedSql(dialect, staging, columns, key)}) AS batch ` +
+    `WHERE ${quoteIdent(STAGED_OP_COLUMN)} = 'd')`
   );
 }
 
@@ -118,6 +152,7 @@ export function stagingTableName(table: string, runId: string, maxBytes: number)
  * The statements of one commit, in order, after the table was planned: shape the table, then
  * apply the staged rows as the disposition says. Replace empties the table it keeps in the same
  * transaction, so readers see the old rows until the commit and the new ones after it.
+ * `deletes`: some staged row carries an operation, so merge must apply deletes too.
  */
 export function commitStatements(
   dialect: SqlDialect,
@@ -125,6 +160,7 @@ export function commitStatements(
   stream: DestinationStream,
   target: TableName,
   staging: TableName,
+  deletes: boolean,
 ): string[] {
   const names = stream.columns.map((column) => column.name);
   const statements: string[] = [];
@@ -141,6 +177,7 @@ export function commitStatements(
       statements.push(insertSelectSql(target, staging, names));
       break;
     case 'merge':
+      if (deletes) statements.push(mergeDeleteSql(dialect, target, staging, names, stream.primaryKey));
       statements.push(mergeSql(dialect, target, staging, names, stream.primaryKey));
       break;
   }

@@ -45,6 +45,8 @@ export class SqlStreamWriter implements StreamWriter {
   private state: 'open' | 'committed' | 'aborted' = 'open';
   private rows = 0;
   private bytes = 0;
+  /** Some chunk carried operations (`_sluice_op`): the merge applies deletes. */
+  private operations = false;
 
   constructor(
     private readonly session: SqlSession,
@@ -54,7 +56,15 @@ export class SqlStreamWriter implements StreamWriter {
   async write(chunk: StagedChunk): Promise<void> {
     this.assertOpen('write');
     const { staging, stream, label } = this.plan;
-    const loaded = await this.session.loadChunk(staging, stream.columns, chunk.path);
+    const operations = chunk.operations === true;
+    if (operations && stream.disposition !== 'merge') {
+      throw new SluiceError(
+        'DESTINATION_WRITE',
+        `${label} chunk ${chunk.index}: a change stream (inserts, updates, deletes) cannot be applied by ${stream.disposition}`,
+        { hint: 'apply change streams with --disposition merge and a primary key' },
+      );
+    }
+    const loaded = await this.session.loadChunk(staging, stream.columns, chunk.path, operations);
     if (loaded !== chunk.rows) {
       throw new SluiceError(
         'DESTINATION_WRITE',
@@ -66,6 +76,7 @@ export class SqlStreamWriter implements StreamWriter {
     }
     this.rows += loaded;
     this.bytes += chunk.bytes;
+    this.operations ||= operations;
     await fs.rm(chunk.path, { force: true });
   }
 
@@ -76,7 +87,7 @@ export class SqlStreamWriter implements StreamWriter {
     const result = await inTransaction(session, async () => {
       await session.lockForCommit(target);
       const table = planTable(stream, plan.label, await session.describeTable(target), plan.staged);
-      for (const sql of commitStatements(session.dialect, table, stream, target, staging)) {
+      for (const sql of commitStatements(session.dialect, table, stream, target, staging, this.operations)) {
         await session.run(sql);
       }
       const [count] = await session.query(countSql(target));

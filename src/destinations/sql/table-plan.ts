@@ -62,6 +62,16 @@ export function planTable(
   const differences = columnDifferences(target, staged);
   if (differences.length > 0) {
     if (stream.disposition === 'replace') return { action: 'recreate', createKey, addPrimaryKey: false };
+    if (stream.disposition === 'merge') {
+      // Merge is how change data capture applies a source's ALTER TABLE; SQL tables do not evolve.
+      throw new SluiceError(
+        'SCHEMA_CHANGE',
+        `cannot merge into ${tableLabel}: its columns differ from the stream's (${differences.join('; ')}); SQL destinations do not change a table's columns`,
+        {
+          hint: 're-snapshot with `sluice sync --mode cdc --resnapshot` (or run once with --disposition replace) to recreate the table with the source’s columns',
+        },
+      );
+    }
     throw new SluiceError(
       'DESTINATION_WRITE',
       `cannot ${stream.disposition} into ${tableLabel}: its columns differ from the stream's (${differences.join('; ')})`,
