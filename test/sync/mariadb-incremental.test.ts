@@ -16,6 +16,8 @@ import type { TestMariaDb } from '../helpers/mariadb.js';
 import { MACHINE_MARIADB, createTestMariaDb, createTestMariaDbUser } from '../helpers/mariadb.js';
 import { IDENTICAL } from '../helpers/postgres-lake-diff.js';
 import { serviceAvailable } from '../helpers/services.js';
+import { ordersScenario, reconcileDeletesScenario, softDeleteScenario } from './incremental-scenarios.js';
+import type { IncrementalSource } from './incremental-scenarios.js';
 
 const mariadbUp = await serviceAvailable('MariaDB', 3306);
 
@@ -37,32 +39,24 @@ describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column',
     syncIncrementally(db.url, lake, table, extra);
   const position = (table: string) => lakePosition(lake, db.name, table);
 
+  const source: IncrementalSource = {
+    sql: (statements) => db.sql(statements),
+    sync,
+    position,
+    diff: (table, relation) => diffMariadbTable(db, lake, table, relation),
+  };
+
   it('reads every row first, then the rows at or above the position, merged by key', async () => {
-    await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamp(3) NULL, note text);
-      INSERT INTO orders SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, CONCAT('v1 ', seq) FROM seq_1_to_50;
-      UPDATE orders SET updated_at = '2024-01-01 00:50:00.250' WHERE id = 50;
-      INSERT INTO orders VALUES (51, NULL, 'no cursor')`);
-    const first = await sync('orders');
-    expect(first.status, JSON.stringify(first)).toBe('succeeded');
-    expect(first.rowsRead).toBe(51);
-    // The server's clock is far past 2024, so the position is the maximum read, in canonical text.
-    expect(await position('orders')).toEqual({
-      cursorColumn: 'updated_at',
-      cursor: '2024-01-01 00:50:00.25+00',
+    await ordersScenario(source, {
+      create: `CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamp(3) NULL, note text);
+        INSERT INTO orders SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, CONCAT('v1 ', seq) FROM seq_1_to_50;
+        UPDATE orders SET updated_at = '2024-01-01 00:50:00.250' WHERE id = 50;
+        INSERT INTO orders VALUES (51, NULL, 'no cursor')`,
+      firstCursor: '2024-01-01 00:50:00.25+00',
+      change: `UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00' WHERE id IN (3, 7);
+        INSERT INTO orders VALUES (52, '2024-02-01 00:00:00', 'new');
+        UPDATE orders SET note = 'same boundary' WHERE id = 50`,
     });
-
-    await db.sql(`UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00' WHERE id IN (3, 7);
-      INSERT INTO orders VALUES (52, '2024-02-01 00:00:00', 'new');
-      UPDATE orders SET note = 'same boundary' WHERE id = 50`);
-    const second = await sync('orders');
-    expect(second.status, JSON.stringify(second)).toBe('succeeded');
-    // 3, 7, 52, the boundary row 50 (>=), and the NULL-cursor row 51 (read on every run).
-    expect(second.rowsRead).toBe(5);
-    expect(await diffMariadbTable(db, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
-
-    const idle = await sync('orders');
-    expect(idle.rowsRead).toBe(4); // the boundary rows 3, 7, 52, and 51
-    expect(await diffMariadbTable(db, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
   });
 
   it('follows an integer cursor to its maximum (no clock horizon)', async () => {
@@ -78,35 +72,21 @@ describe.skipIf(!mariadbUp)('incremental syncs from MariaDB by a cursor column',
   });
 
   it('deletes rows a soft-delete column marks, and keeps reading past them', async () => {
-    await db.sql(`CREATE TABLE accounts (id int PRIMARY KEY, updated_at datetime NOT NULL, deleted_at datetime NULL, name text);
-      INSERT INTO accounts SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq HOUR, NULL, CONCAT('a', seq) FROM seq_1_to_20;
-      CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`);
-    const options = { softDeleteColumn: 'deleted_at' };
-    expect((await sync('accounts', options)).status).toBe('succeeded');
-    await db.sql(`UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
-      UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`);
-    const report = await sync('accounts', options);
-    expect(report.status, JSON.stringify(report)).toBe('succeeded');
-    expect(await diffMariadbTable(db, lake, 'accounts', 'accounts_live')).toMatchObject({
-      ...IDENTICAL,
-      lakeRows: 18,
+    await softDeleteScenario(source, {
+      create: `CREATE TABLE accounts (id int PRIMARY KEY, updated_at datetime NOT NULL, deleted_at datetime NULL, name text);
+        INSERT INTO accounts SELECT seq, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq HOUR, NULL, CONCAT('a', seq) FROM seq_1_to_20;
+        CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`,
+      change: `UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
+        UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`,
     });
   });
 
   it('--reconcile-deletes deletes the rows whose key the source no longer has', async () => {
-    await db.sql(`CREATE TABLE stock (sku varchar(20) PRIMARY KEY, updated_at datetime(6) NOT NULL, qty int);
-      INSERT INTO stock SELECT CONCAT('sku-', seq), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, seq FROM seq_1_to_40`);
-    expect((await sync('stock', { reconcileDeletes: true })).rowsRead).toBe(40);
-    await db.sql(
-      `DELETE FROM stock WHERE qty IN (1, 22, 40); UPDATE stock SET qty = 7000, updated_at = '2024-03-01' WHERE qty = 7`,
-    );
-    const plain = await sync('stock');
-    expect(plain.status, JSON.stringify(plain)).toBe('succeeded');
-    expect((await diffMariadbTable(db, lake, 'stock')).extra).toHaveLength(3);
-    const reconciled = await sync('stock', { reconcileDeletes: true });
-    expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
-    expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
-    expect(await diffMariadbTable(db, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+    await reconcileDeletesScenario(source, {
+      create: `CREATE TABLE stock (sku varchar(20) PRIMARY KEY, updated_at datetime(6) NOT NULL, qty int);
+        INSERT INTO stock SELECT CONCAT('sku-', seq), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, seq FROM seq_1_to_40`,
+      change: `DELETE FROM stock WHERE qty IN (1, 22, 40); UPDATE stock SET qty = 7000, updated_at = '2024-03-01' WHERE qty = 7`,
+    });
   });
 
   it('the horizon waits for transactions that wrote, not for readers', async () => {

@@ -12,10 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../src/core/errors.js';
 import type { SyncRequest } from '../../src/sync/sync-report.js';
 import { lakePosition, syncIncrementally } from '../helpers/incremental-sync.js';
-import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
+import { diffPostgresTable } from '../helpers/postgres-lake-diff.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { MACHINE_PG, createTestDatabase } from '../helpers/postgres.js';
 import { serviceAvailable } from '../helpers/services.js';
+import { ordersScenario, reconcileDeletesScenario, softDeleteScenario } from './incremental-scenarios.js';
+import type { IncrementalSource } from './incremental-scenarios.js';
 
 const pgUp = await serviceAvailable('PostgreSQL', 5432);
 
@@ -37,71 +39,44 @@ describe.skipIf(!pgUp)('incremental syncs from PostgreSQL by a cursor column', (
     syncIncrementally(`${db.url}?schema=public`, lake, table, extra);
   const position = (table: string) => lakePosition(lake, 'public', table);
 
+  const source: IncrementalSource = {
+    sql: (statements) => db.sql(statements),
+    sync,
+    position,
+    diff: (table, relation) => diffPostgresTable(db.url, lake, table, relation),
+  };
+
   it('reads every row first, then the rows at or above the position, merged by key', async () => {
-    await db.sql(`CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamptz, note text);
-      INSERT INTO orders SELECT i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', 'v1 ' || i
-        FROM generate_series(1, 50) i;
-      INSERT INTO orders VALUES (51, NULL, 'no cursor')`);
-    const first = await sync('orders');
-    expect(first.status, JSON.stringify(first)).toBe('succeeded');
-    expect(first.rowsRead).toBe(51);
-    // The machine server's clock is far past 2024, so the position is the maximum read.
-    expect(await position('orders')).toEqual({
-      cursorColumn: 'updated_at',
-      cursor: '2024-01-01 00:50:00+00',
+    await ordersScenario(source, {
+      create: `CREATE TABLE orders (id int PRIMARY KEY, updated_at timestamptz, note text);
+        INSERT INTO orders SELECT i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', 'v1 ' || i
+          FROM generate_series(1, 50) i;
+        INSERT INTO orders VALUES (51, NULL, 'no cursor')`,
+      firstCursor: '2024-01-01 00:50:00+00',
+      change: `UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00+00' WHERE id IN (3, 7);
+        INSERT INTO orders VALUES (52, '2024-02-01 00:00:00+00', 'new');
+        UPDATE orders SET note = 'same boundary' WHERE id = 50`,
     });
-
-    // Two updates, an insert, and a row that takes the boundary value after the read.
-    await db.sql(`UPDATE orders SET note = 'v2', updated_at = '2024-02-01 00:00:00+00' WHERE id IN (3, 7);
-      INSERT INTO orders VALUES (52, '2024-02-01 00:00:00+00', 'new');
-      UPDATE orders SET note = 'same boundary' WHERE id = 50`);
-    const second = await sync('orders');
-    expect(second.status, JSON.stringify(second)).toBe('succeeded');
-    // 3, 7, 52, the boundary row 50 (>=), and the NULL-cursor row 51 (read on every run).
-    expect(second.rowsRead).toBe(5);
-    expect(await diffPostgresTable(db.url, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
-
-    const idle = await sync('orders');
-    expect(idle.rowsRead).toBe(4); // the boundary rows 3, 7, 52, and 51
-    expect(await diffPostgresTable(db.url, lake, 'orders')).toMatchObject({ ...IDENTICAL, lakeRows: 52 });
   });
 
   it('deletes rows a soft-delete column marks, and keeps reading past them', async () => {
-    await db.sql(`CREATE TABLE accounts (id int PRIMARY KEY, updated_at timestamp NOT NULL, deleted_at timestamp, name text);
-      INSERT INTO accounts SELECT i, '2024-01-01'::timestamp + i * interval '1 hour', NULL, 'a' || i FROM generate_series(1, 20) i;
-      CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`);
-    const options = { softDeleteColumn: 'deleted_at' };
-    expect((await sync('accounts', options)).status).toBe('succeeded');
-    await db.sql(`UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
-      UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`);
-    const report = await sync('accounts', options);
-    expect(report.status, JSON.stringify(report)).toBe('succeeded');
-    expect(await diffPostgresTable(db.url, lake, 'accounts', 'accounts_live')).toMatchObject({
-      ...IDENTICAL,
-      lakeRows: 18,
+    await softDeleteScenario(source, {
+      create: `CREATE TABLE accounts (id int PRIMARY KEY, updated_at timestamp NOT NULL, deleted_at timestamp, name text);
+        INSERT INTO accounts SELECT i, '2024-01-01'::timestamp + i * interval '1 hour', NULL, 'a' || i FROM generate_series(1, 20) i;
+        CREATE VIEW accounts_live AS SELECT * FROM accounts WHERE deleted_at IS NULL`,
+      change: `UPDATE accounts SET deleted_at = '2024-03-01', updated_at = '2024-03-01' WHERE id IN (2, 5);
+        UPDATE accounts SET name = 'renamed', updated_at = '2024-03-01' WHERE id = 9`,
     });
   });
 
   it('--reconcile-deletes deletes the rows whose key the source no longer has (composite text key)', async () => {
-    await db.sql(`CREATE TABLE stock (shop text, sku text, updated_at timestamptz NOT NULL, qty int, PRIMARY KEY (shop, sku));
-      INSERT INTO stock SELECT 'shop ' || (i % 3), 'sku,"' || i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', i
-        FROM generate_series(1, 40) i`);
-    expect((await sync('stock', { reconcileDeletes: true })).rowsRead).toBe(40);
-    await db.sql(`DELETE FROM stock WHERE qty IN (3, 17, 40);
-      UPDATE stock SET qty = 1000, updated_at = '2024-03-01 00:00:00+00' WHERE qty = 5`);
-    // Without reconciliation the cursor read cannot see the deletes: the lake keeps three rows too many.
-    const plain = await sync('stock');
-    expect(plain.status, JSON.stringify(plain)).toBe('succeeded');
-    expect((await diffPostgresTable(db.url, lake, 'stock')).extra).toHaveLength(3);
-
-    const reconciled = await sync('stock', { reconcileDeletes: true });
-    expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
-    expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
-    expect(await diffPostgresTable(db.url, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
-    // Nothing left to delete: the next run stages no deletes.
-    const again = await sync('stock', { reconcileDeletes: true });
-    expect(again.streams[0]?.rowsDeleted).toBe(0);
-    expect(await diffPostgresTable(db.url, lake, 'stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
+    await reconcileDeletesScenario(source, {
+      create: `CREATE TABLE stock (shop text, sku text, updated_at timestamptz NOT NULL, qty int, PRIMARY KEY (shop, sku));
+        INSERT INTO stock SELECT 'shop ' || (i % 3), 'sku,"' || i, '2024-01-01 00:00:00+00'::timestamptz + i * interval '1 minute', i
+          FROM generate_series(1, 40) i`,
+      change: `DELETE FROM stock WHERE qty IN (3, 17, 40);
+        UPDATE stock SET qty = 1000, updated_at = '2024-03-01 00:00:00+00' WHERE qty = 5`,
+    });
   });
 
   it('refuses --reconcile-deletes outside cursor-based incremental syncs', async () => {
