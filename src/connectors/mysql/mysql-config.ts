@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SluiceError } from '../../core/errors.js';
 import { redactUrl } from '../../core/redact.js';
+import { connectTimeoutOption, parallelismOption } from '../connection-options.js';
 
 /** One schema gives validation, the TypeScript type, docs and the UI form of a MySQL/MariaDB source. */
 export const mysqlConfigSchema = z.object({
@@ -10,13 +11,9 @@ export const mysqlConfigSchema = z.object({
       message: 'must be mysql://user:password@host:3306/database (or mariadb://…) and name a database',
     })
     .describe('Connection URL, e.g. mysql://user:password@host:3306/shop; the database is the namespace.'),
-  parallelism: z
-    .number()
-    .int()
-    .min(1)
-    .max(64)
-    .default(1)
-    .describe('Connections that read one large table side by side, each a range of its integer primary key.'),
+  parallelism: parallelismOption(
+    'Connections that read one large table side by side, each a range of its integer primary key.',
+  ),
   splitMinRows: z
     .number()
     .int()
@@ -24,12 +21,7 @@ export const mysqlConfigSchema = z.object({
     .default(1_000_000)
     .describe('Tables estimated below this many rows are read on one connection.'),
   ssl: z.boolean().optional().describe('Use TLS with certificate verification (true) or not (default).'),
-  connectTimeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .default(10_000)
-    .describe('How long to wait for a connection before giving up.'),
+  connectTimeoutMs: connectTimeoutOption,
 });
 
 export type MysqlConfig = z.output<typeof mysqlConfigSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectTimeoutOption, parallelismOption } from '../connection-options.js';
 
 /** One schema gives validation, the TypeScript type, docs and the UI form of a PostgreSQL source. */
 export const postgresConfigSchema = z.object({
@@ -11,21 +12,10 @@ export const postgresConfigSchema = z.object({
     .boolean()
     .optional()
     .describe('Use TLS (true) or not (false) when the URL has no sslmode; an sslmode in the URL wins.'),
-  parallelism: z
-    .number()
-    .int()
-    .min(1)
-    .max(64)
-    .default(1)
-    .describe(
-      'Connections that read the key ranges of one large table side by side, all from one snapshot (resumable full loads).',
-    ),
-  connectTimeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .default(10_000)
-    .describe('How long to wait for a connection before giving up.'),
+  parallelism: parallelismOption(
+    'Connections that read the key ranges of one large table side by side, all from one snapshot (resumable full loads).',
+  ),
+  connectTimeoutMs: connectTimeoutOption,
 });
 
 export type PostgresConfig = z.output<typeof postgresConfigSchema>;
