@@ -78,7 +78,7 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
   const destination = destinationForUrl(request.to, { ...request.destinationSettings, control });
   if (!destination.lastPosition || !supportsDisposition(destination, 'merge')) {
     throw new SluiceError('NOT_SUPPORTED', '--mode cdc is not yet supported by this destination', {
-      hint: 'change data capture commits its log position with the data; write to a lake:<dir> destination',
+      hint: 'change data capture commits its log position with the data; write to a lake:<dir>, duckdb:<file> or postgres:// destination',
     });
   }
   const recorder = await RunRecorder.open(control);

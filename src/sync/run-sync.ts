@@ -223,7 +223,7 @@ function assertSupported(
   // The resume point lives with the data, in the destination's last commit.
   if (mode === 'incremental' && !destination.lastPosition) {
     throw new SluiceError('NOT_SUPPORTED', '--mode incremental is not yet supported by this destination', {
-      hint: 'incremental syncs resume from the position of the last commit; write them to a lake:<dir> destination',
+      hint: 'incremental syncs resume from the position of the last commit; write them to a lake:<dir>, duckdb:<file> or postgres:// destination',
     });
   }
   // Capabilities are data the destination declares, so this fails before anything is read.

@@ -73,6 +73,8 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
     table?: { namespace: string; name: string };
     columns?: CanonicalColumn[];
     key?: string[];
+    /** Rows carry a trailing `_sluice_op` field (a change stream). */
+    operations?: boolean;
   }): Promise<CommitResult> {
     const destination = harness.open();
     try {
@@ -86,7 +88,8 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
       });
       try {
         for (const [index, rows] of options.chunks.entries()) {
-          await writer.write(await stageChunk(stageDir, index, rows));
+          const chunk = await stageChunk(stageDir, index, rows);
+          await writer.write(options.operations ? { ...chunk, operations: true } : chunk);
         }
         return await writer.commit(options.position ?? null);
       } catch (error) {
@@ -443,6 +446,141 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
         keys,
         columns,
       );
+    });
+  });
+
+  describe(`${harness.label} destination: change streams and the resume position`, () => {
+    const changes = { namespace: 'changes', name: 'items' };
+    const columns = [int64('a'), int64('b')];
+
+    it('merge applies _sluice_op deletes; the last change of a key wins; lastPosition is the committed one', async () => {
+      const destination = harness.open();
+      try {
+        expect(await destination.lastPosition!(changes)).toBeNull();
+      } finally {
+        await destination.close();
+      }
+      await commit({
+        disposition: 'merge',
+        runId: 'c1',
+        chunks: [
+          [
+            ['1', '10'],
+            ['2', '20'],
+            ['3', '30'],
+            ['5', '50'],
+          ],
+        ],
+        table: changes,
+        columns,
+        key: ['a'],
+        position: { lsn: '0/10' },
+      });
+      await commit({
+        disposition: 'merge',
+        runId: 'c2',
+        operations: true,
+        // 2 deleted; 3 deleted then inserted again (insert wins); 4 inserted then deleted (gone);
+        // 5 updated; 6 inserted; a delete row carries only its key.
+        chunks: [
+          [
+            ['1', '11', 'u'],
+            ['2', null, 'd'],
+            ['3', null, 'd'],
+            ['3', '33', 'i'],
+            ['4', '40', 'i'],
+          ],
+          [
+            ['4', null, 'd'],
+            ['5', '55', 'u'],
+            ['6', '60', null],
+          ],
+        ],
+        table: changes,
+        columns,
+        key: ['a'],
+        position: { lsn: '0/20' },
+      });
+      await expectRows(
+        [
+          ['1', '11'],
+          ['3', '33'],
+          ['5', '55'],
+          ['6', '60'],
+        ],
+        changes,
+        columns,
+      );
+      const destination2 = harness.open();
+      try {
+        expect(await destination2.lastPosition!(changes)).toEqual({ lsn: '0/20' });
+      } finally {
+        await destination2.close();
+      }
+    });
+
+    it('refuses an unknown operation and a change stream into append, changing nothing', async () => {
+      const unknown = await commit({
+        disposition: 'merge',
+        runId: 'c3',
+        operations: true,
+        chunks: [[['1', '12', 'x']]],
+        table: changes,
+        columns,
+        key: ['a'],
+      }).catch((e: unknown) => e);
+      expect(unknown).toMatchObject({ code: expect.stringMatching(/DESTINATION_WRITE|QUERY/) });
+      const intoAppend = await commit({
+        disposition: 'append',
+        runId: 'c4',
+        operations: true,
+        chunks: [[['7', '70', 'i']]],
+        table: changes,
+        columns,
+        key: [],
+      }).catch((e: unknown) => e);
+      expect(intoAppend).toMatchObject({ code: 'NOT_SUPPORTED', hint: expect.stringMatching(/merge/) });
+      await expectRows(
+        [
+          ['1', '11'],
+          ['3', '33'],
+          ['5', '55'],
+          ['6', '60'],
+        ],
+        changes,
+        columns,
+      );
+    });
+
+    it('refuses soft delete (not applied by SQL destinations) before anything is written', async () => {
+      const destination = harness.open();
+      try {
+        await expect(
+          destination.openStream({
+            ...changes,
+            columns,
+            primaryKey: ['a'],
+            disposition: 'merge',
+            runId: 'c6',
+            softDelete: true,
+          }),
+        ).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      } finally {
+        await destination.close();
+      }
+    });
+
+    it('merge refuses a new column with SCHEMA_CHANGE and a --resnapshot hint', async () => {
+      const error = await commit({
+        disposition: 'merge',
+        runId: 'c5',
+        chunks: [[['1', '1', '1']]],
+        table: changes,
+        columns: [...columns, int64('c')],
+        key: ['a'],
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'SCHEMA_CHANGE', hint: expect.stringMatching(/--resnapshot/) });
+      expect((error as Error).message).toMatch(/"c" is new/);
     });
   });
 }

@@ -59,7 +59,7 @@ export class SqlStreamWriter implements StreamWriter {
     const operations = chunk.operations === true;
     if (operations && stream.disposition !== 'merge') {
       throw new SluiceError(
-        'DESTINATION_WRITE',
+        'NOT_SUPPORTED',
         `${label} chunk ${chunk.index}: a change stream (inserts, updates, deletes) cannot be applied by ${stream.disposition}`,
         { hint: 'apply change streams with --disposition merge and a primary key' },
       );
