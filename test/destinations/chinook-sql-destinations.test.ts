@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorForUrl } from '../../src/connectors/registry.js';
 import { nodeSqlite } from '../../src/core/node-sqlite.js';
@@ -17,7 +16,6 @@ import { PostgresDestination } from '../../src/destinations/postgres/postgres-de
 import { openDuckDB } from '../../src/engine/duckdb.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { SyncRequest } from '../../src/sync/sync-report.js';
-import { pgRows, tableRowHashes } from '../../src/verify/fingerprint-queries.js';
 import type { RowHash } from '../../src/verify/row-diff.js';
 import { diffRowHashes } from '../../src/verify/row-diff.js';
 import { sqliteRowHashes } from '../../src/verify/sqlite-row-hash.js';
@@ -25,6 +23,7 @@ import { CHINOOK_SQLITE, loadChinook } from '../helpers/chinook.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { runCli } from '../helpers/run-cli.js';
+import { copyRowHashes } from '../helpers/sql-destination-diff.js';
 import { serviceAvailable } from '../helpers/services.js';
 
 const SQLITE_URL = `sqlite:${CHINOOK_SQLITE}`;
@@ -59,28 +58,7 @@ async function rowHashes(side: Side, stream: StreamSchema): Promise<RowHash[]> {
       db.close();
     }
   }
-  const table = { namespace: side.schema, name: stream.name };
-  if ('postgres' in side) {
-    const client = new pg.Client({ connectionString: side.postgres });
-    await client.connect();
-    try {
-      return await tableRowHashes('postgres', pgRows(client), table, stream.columns, stream.primaryKey);
-    } finally {
-      await client.end();
-    }
-  }
-  const db = await openDuckDB({ path: side.duckdb });
-  try {
-    return await tableRowHashes(
-      'duckdb',
-      (sql) => db.queryObjects(sql),
-      table,
-      stream.columns,
-      stream.primaryKey,
-    );
-  } finally {
-    db.close();
-  }
+  return copyRowHashes(side, stream);
 }
 
 /** Every stream's rows at the destination equal the source's, each row as many times as `copies`. */

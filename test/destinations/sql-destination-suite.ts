@@ -452,6 +452,13 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
   describe(`${harness.label} destination: change streams and the resume position`, () => {
     const changes = { namespace: 'changes', name: 'items' };
     const columns = [int64('a'), int64('b')];
+    /** The table after the change stream of the first test. */
+    const AFTER_CHANGES: Row[] = [
+      ['1', '11'],
+      ['3', '33'],
+      ['5', '55'],
+      ['6', '60'],
+    ];
 
     it('merge applies _sluice_op deletes; the last change of a key wins; lastPosition is the committed one', async () => {
       const destination = harness.open();
@@ -501,16 +508,7 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
         key: ['a'],
         position: { lsn: '0/20' },
       });
-      await expectRows(
-        [
-          ['1', '11'],
-          ['3', '33'],
-          ['5', '55'],
-          ['6', '60'],
-        ],
-        changes,
-        columns,
-      );
+      await expectRows(AFTER_CHANGES, changes, columns);
       const destination2 = harness.open();
       try {
         expect(await destination2.lastPosition!(changes)).toEqual({ lsn: '0/20' });
@@ -540,16 +538,7 @@ export function sqlDestinationSuite(harness: SqlDestinationHarness): void {
         key: [],
       }).catch((e: unknown) => e);
       expect(intoAppend).toMatchObject({ code: 'NOT_SUPPORTED', hint: expect.stringMatching(/merge/) });
-      await expectRows(
-        [
-          ['1', '11'],
-          ['3', '33'],
-          ['5', '55'],
-          ['6', '60'],
-        ],
-        changes,
-        columns,
-      );
+      await expectRows(AFTER_CHANGES, changes, columns);
     });
 
     it('refuses soft delete (not applied by SQL destinations) before anything is written', async () => {

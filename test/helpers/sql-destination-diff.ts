@@ -24,7 +24,8 @@ async function postgresRowHashes(url: string, schema: string, stream: StreamSche
   }
 }
 
-async function copyRowHashes(copy: SqlCopy, stream: StreamSchema): Promise<RowHash[]> {
+/** Row hashes (src/verify SQL run in the engine) of `stream`'s table in the copy. */
+export async function copyRowHashes(copy: SqlCopy, stream: StreamSchema): Promise<RowHash[]> {
   if ('postgres' in copy) return postgresRowHashes(copy.postgres, copy.schema, stream);
   const db = await openDuckDB({ path: copy.duckdb });
   try {
