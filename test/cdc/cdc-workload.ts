@@ -106,8 +106,8 @@ export async function workloadClient(
 export interface CrashScenario {
   /** The source URL Sluice syncs from. */
   url: string;
-  /** The scratch lake and control database. */
-  target: { lake: string; control: string };
+  /** The scratch lake and control database; `to`: another destination URL instead of the lake. */
+  target: { lake: string; control: string; to?: string };
   /** Opens one workload client's connection. */
   connect: () => Promise<WorkloadConnection>;
   /** The workload's statements in the source's dialect. */

@@ -70,8 +70,15 @@ export interface CdcCliReport {
   };
 }
 
-/** A continuous `sluice sync --mode cdc` in a child process (`args`: tables and batching). */
-export function startSluice(url: string, target: { lake: string; control: string }, args: string[]) {
+/**
+ * A continuous `sluice sync --mode cdc` in a child process (`args`: tables and batching), into
+ * `target.to` when given (a `duckdb:` or `postgres://` destination), else the scratch lake.
+ */
+export function startSluice(
+  url: string,
+  target: { lake: string; control: string; to?: string },
+  args: string[],
+) {
   const child = spawn(
     process.execPath,
     [
@@ -80,7 +87,7 @@ export function startSluice(url: string, target: { lake: string; control: string
       '--from',
       url,
       '--to',
-      `lake:${target.lake}`,
+      target.to ?? `lake:${target.lake}`,
       '--mode',
       'cdc',
       '--wait',
