@@ -37,6 +37,21 @@ export function cdcSync(
   ]);
 }
 
+/**
+ * Changes to `items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)`
+ * seeded with ids 1…500: 1 insert, 10 updates, 10 deletes, a row updated twice in one
+ * transaction, a rolled-back insert, a key change (a delete and an insert): 25 row changes.
+ */
+export const ITEM_CHANGES = [
+  "INSERT INTO items VALUES (501, 'new', 1.25, now())",
+  "UPDATE items SET name = 'renamed' WHERE id <= 10",
+  'DELETE FROM items WHERE id BETWEEN 20 AND 29',
+  'BEGIN; UPDATE items SET price = 0 WHERE id = 1; UPDATE items SET price = 2 WHERE id = 1; COMMIT',
+  "BEGIN; INSERT INTO items VALUES (999, 'rolled back', 0, now()); ROLLBACK",
+  // A key change is a delete of the old key and an insert of the new one.
+  'UPDATE items SET id = 700 WHERE id = 2',
+] as const;
+
 /** Runs SQL statements on one connection, in order. */
 export async function sql(url: string, ...statements: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });

@@ -17,7 +17,7 @@ import type { CliResult } from '../helpers/run-cli.js';
 import type { SqlCopy } from '../helpers/sql-destination-diff.js';
 import { diffSqlCopy } from '../helpers/sql-destination-diff.js';
 import type { CdcCliReport } from './pg-cdc-helpers.js';
-import { okReport, sql } from './pg-cdc-helpers.js';
+import { ITEM_CHANGES, okReport, sql } from './pg-cdc-helpers.js';
 
 const IDENTICAL = { missing: [], extra: [], changed: [] } as const;
 
@@ -97,13 +97,7 @@ describe.each(destinations)('sluice sync --mode cdc into $name', ({ database, to
 
     await sql(
       url,
-      "INSERT INTO items VALUES (501, 'new', 1.25, now())",
-      "UPDATE items SET name = 'renamed' WHERE id <= 10",
-      'DELETE FROM items WHERE id BETWEEN 20 AND 29',
-      'BEGIN; UPDATE items SET price = 0 WHERE id = 1; UPDATE items SET price = 2 WHERE id = 1; COMMIT',
-      "BEGIN; INSERT INTO items VALUES (999, 'rolled back', 0, now()); ROLLBACK",
-      // A key change is a delete of the old key and an insert of the new one.
-      'UPDATE items SET id = 700 WHERE id = 2',
+      ...ITEM_CHANGES,
       // Deleted and inserted again in one batch: the insert wins.
       "BEGIN; DELETE FROM items WHERE id = 3; INSERT INTO items VALUES (3, 'back', 9, now()); COMMIT",
       "UPDATE readings SET value = -value WHERE day < '2024-06-11'",

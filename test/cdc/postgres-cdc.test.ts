@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import type { EmbeddedPostgresServer } from '../helpers/embedded-postgres.js';
 import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
 import { runCli } from '../helpers/run-cli.js';
-import { cdcSync, okReport, scratchLake, sql, startSluice } from './pg-cdc-helpers.js';
+import { ITEM_CHANGES, cdcSync, okReport, scratchLake, sql, startSluice } from './pg-cdc-helpers.js';
 
 let server: EmbeddedPostgresServer;
 let url: string;
@@ -52,13 +52,7 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
 
     await sql(
       url,
-      "INSERT INTO items VALUES (501, 'new', 1.25, now())",
-      "UPDATE items SET name = 'renamed' WHERE id <= 10",
-      'DELETE FROM items WHERE id BETWEEN 20 AND 29',
-      'BEGIN; UPDATE items SET price = 0 WHERE id = 1; UPDATE items SET price = 2 WHERE id = 1; COMMIT',
-      "BEGIN; INSERT INTO items VALUES (999, 'rolled back', 0, now()); ROLLBACK",
-      // A key change is a delete of the old key and an insert of the new one.
-      'UPDATE items SET id = 700 WHERE id = 2',
+      ...ITEM_CHANGES,
       // Changes of a partitioned table arrive under its own name, across partitions.
       "UPDATE readings SET day = day + 400, value = -value WHERE sensor = 1 AND day < '2024-06-11'",
     );
