@@ -33,6 +33,14 @@ const SAMPLES_PER_RANGE = 64;
 /** Fewest sample keys worth drawing; below this many rows the whole key column is read. */
 const MIN_SAMPLE = 20_000;
 
+/**
+ * A range is a large slice of the table read whole, in no order: a bitmap heap scan reads its
+ * pages in physical order, where a plain index scan visits the heap row by row. Measured on a
+ * 10M-row table cut into 1M-row ranges: 6.1–6.3 s of server CPU with index scans, 5.6 s without
+ * (one sequential COPY of the table: 4.2 s).
+ */
+const RANGE_SCAN = 'SET LOCAL enable_indexscan = off';
+
 /** Connections and their release, as the connector manages them. */
 export interface PgConnections {
   /** Opens a connection of its own. */
@@ -173,7 +181,7 @@ async function openReaders(
     if (count === 1) {
       const client = await connections.open();
       opened.push(client);
-      await client.query(BEGIN_READ);
+      await client.query(`${BEGIN_READ}; ${RANGE_SCAN}`);
       return opened;
     }
     coordinator = await connections.open();
@@ -187,7 +195,7 @@ async function openReaders(
         const client = await connections.open();
         opened.push(client);
         // SET LOCAL is not a query in SET TRANSACTION SNAPSHOT's sense: the import may follow it.
-        await client.query(`${BEGIN_READ}; ${sql}`);
+        await client.query(`${BEGIN_READ}; ${RANGE_SCAN}; ${sql}`);
       }),
     );
     return opened;
