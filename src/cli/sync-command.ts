@@ -35,12 +35,14 @@ interface SyncFlags extends CdcSyncFlags {
 }
 
 export function registerSync(program: Command): void {
-  addCdcSyncOptions(program.command('sync'))
+  // The cdc flags and their help section come after the general ones, as a reader scans them.
+  const sync = program
+    .command('sync')
     .description('copy tables from a source into a destination as one atomic snapshot per table')
     .argument('[name]', 'a sync defined in the project file (default: all of them)')
     .option(
       '--from <source>',
-      'postgres://user:pass@host:port/db[?schema=s] | sqlite:<path> | file:<path or glob> | s3://bucket/prefix/<glob>',
+      'postgres://user:pass@host:port/db[?schema=s] | mysql://user:pass@host:port/db (also mariadb://) | sqlite:<path> | file:<path or glob> | s3://bucket/prefix/<glob>',
     )
     .option(
       '--to <destination>',
@@ -116,36 +118,37 @@ Examples:
   sluice sync --from "file:./exports/orders/*.csv.gz" --to lake:./lake --all --mode incremental
   sluice sync --from mysql://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at --reconcile-deletes
   sluice sync --from postgres://app@localhost/shop --to lake:./lake --tables orders --mode incremental --cursor updated_at
+  sluice sync --from postgres://app@localhost/shop --to lake:./lake --all --mode cdc --until-caught-up
   sluice sync --from "postgres://app@localhost/shop?parallelism=4" --to lake:./lake --tables events --chunk-rows 500000
 
 A full load into a lake commits each finished key range to the table's staging branch
 (sluice-load); killed or cut off, the next run resumes after the last committed range, and
 readers see the previous version until the whole load is published.`,
-    )
-    .action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
-      const globals = command.optsWithGlobals<{ config: string }>();
-      const waitMs = parseDuration('--wait', flags.wait);
-      const chunkRows = positiveInt('--chunk-rows', flags.chunkRows);
-      const requests = await resolveRequests(name, flags, globals.config);
-      let failed = false;
-      for (const request of requests) {
-        if (request.mode === 'cdc') {
-          const lease = waitMs !== undefined ? { lease: { waitMs } } : {};
-          failed ||= (await runCdcSync({ ...request, ...lease }, flags)).status === 'failed';
-          continue;
-        }
-        const report = await runSync({
-          ...request,
-          ...(waitMs !== undefined && { lease: { waitMs } }),
-          ...(chunkRows !== undefined && { chunkRows }),
-          ...(flags.json ? {} : { onProgress: printProgress }),
-        });
-        if (flags.json) printJson(report);
-        else printReport(report);
-        failed ||= report.status === 'failed';
+    );
+  addCdcSyncOptions(sync).action(async (name: string | undefined, flags: SyncFlags, command: Command) => {
+    const globals = command.optsWithGlobals<{ config: string }>();
+    const waitMs = parseDuration('--wait', flags.wait);
+    const chunkRows = positiveInt('--chunk-rows', flags.chunkRows);
+    const requests = await resolveRequests(name, flags, globals.config);
+    let failed = false;
+    for (const request of requests) {
+      if (request.mode === 'cdc') {
+        const lease = waitMs !== undefined ? { lease: { waitMs } } : {};
+        failed ||= (await runCdcSync({ ...request, ...lease }, flags)).status === 'failed';
+        continue;
       }
-      if (failed) process.exitCode = EXIT.failed;
-    });
+      const report = await runSync({
+        ...request,
+        ...(waitMs !== undefined && { lease: { waitMs } }),
+        ...(chunkRows !== undefined && { chunkRows }),
+        ...(flags.json ? {} : { onProgress: printProgress }),
+      });
+      if (flags.json) printJson(report);
+      else printReport(report);
+      failed ||= report.status === 'failed';
+    }
+    if (failed) process.exitCode = EXIT.failed;
+  });
 }
 
 async function resolveRequests(
