@@ -9,9 +9,8 @@ import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../engine/stage-decode.js';
 import type { SqlDialect, SqlParam, SqlSession, TableName, TableShape } from '../sql/sql-session.js';
-import { STAGED_OP_COLUMN } from '../sql/sql-session.js';
 import { DUPLICATE_KEY_HINT, NULL_KEY_HINT } from '../sql/sql-errors.js';
-import { quoteIdent, tableSql } from '../sql/sql-statements.js';
+import { quoteIdent, stagedColumnList, tableSql } from '../sql/sql-statements.js';
 
 export const DUCKDB_DIALECT: SqlDialect = {
   engine: 'DuckDB',
@@ -103,15 +102,10 @@ export class DuckDBSession implements SqlSession {
     const decoded = columns.map((column, i) =>
       stageDecodeExpression(column.type, stageFieldName(i), column.name),
     );
-    const names = columns.map((column) => quoteIdent(column.name));
-    if (operations) {
-      decoded.push(stageFieldName(columns.length));
-      names.push(quoteIdent(STAGED_OP_COLUMN));
-    }
-    const fields = columns.length + (operations ? 1 : 0);
+    if (operations) decoded.push(stageFieldName(columns.length));
     const [row] = await this.query(
-      `INSERT INTO ${tableSql(staging)} (${names.join(', ')}) ` +
-        `SELECT ${decoded.join(', ')} FROM ${stageCsvSource(path, fields)}`,
+      `INSERT INTO ${tableSql(staging)} (${stagedColumnList(columns, operations)}) ` +
+        `SELECT ${decoded.join(', ')} FROM ${stageCsvSource(path, decoded.length)}`,
     );
     return Number(Object.values(row ?? {})[0] ?? 0);
   }

@@ -10,8 +10,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import type { SqlDialect, SqlParam, SqlSession, TableName, TableShape } from '../sql/sql-session.js';
-import { STAGED_OP_COLUMN } from '../sql/sql-session.js';
-import { quoteIdent, tableSql } from '../sql/sql-statements.js';
+import { quoteIdent, stagedColumnList, tableSql } from '../sql/sql-statements.js';
 import type { PgWhere } from './postgres-errors.js';
 import { pgConnectError, pgStatementError } from './postgres-errors.js';
 import { postgresColumnType } from './postgres-types.js';
@@ -127,11 +126,7 @@ export class PostgresSession implements SqlSession {
     path: string,
     operations: boolean,
   ): Promise<number> {
-    const fields = operations
-      ? [...columns.map((c) => c.name), STAGED_OP_COLUMN]
-      : columns.map((c) => c.name);
-    const names = fields.map(quoteIdent).join(', ');
-    const sql = `COPY ${tableSql(staging)} (${names}) FROM STDIN WITH (FORMAT csv)`;
+    const sql = `COPY ${tableSql(staging)} (${stagedColumnList(columns, operations)}) FROM STDIN WITH (FORMAT csv)`;
     const copy = this.client.query(copyFrom(sql));
     try {
       await pipeline(createReadStream(path), copy);

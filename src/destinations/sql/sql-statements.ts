@@ -26,6 +26,15 @@ function columnList(names: readonly string[]): string {
   return names.map(quoteIdent).join(', ');
 }
 
+/**
+ * The staging columns a chunk's fields fill, in field order and quoted: the stream's columns,
+ * then `STAGED_OP_COLUMN` when the chunk carries operations (its trailing field).
+ */
+export function stagedColumnList(columns: readonly CanonicalColumn[], operations: boolean): string {
+  const names = columns.map((column) => column.name);
+  return columnList(operations ? [...names, STAGED_OP_COLUMN] : names);
+}
+
 /** Column definitions (`"name" type`) of a stream's columns. */
 export function columnDefinitions(dialect: SqlDialect, columns: readonly CanonicalColumn[]): string[] {
   return columns.map((column) => `${quoteIdent(column.name)} ${dialect.columnType(column.type)}`);
