@@ -13,7 +13,7 @@ import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import { readError } from './postgres-errors.js';
 import { incrementalWindow, readHorizon } from './postgres-incremental.js';
 import type { IncrementalWindow } from './postgres-incremental.js';
-import { columnSelectExpression, quoteIdent } from './postgres-types.js';
+import { columnSelectExpression, qualifiedPgTable, quoteIdent } from './postgres-types.js';
 
 /** Settings under which COPY's text output is the stage dialect's canonical text. */
 export const BEGIN_READ = [
@@ -32,13 +32,13 @@ export const BEGIN_READ = [
  * the window's rows, each followed by its operation when the window has one.
  */
 export function copyStatement(plan: StreamPlan, window?: Omit<IncrementalWindow, 'position'>): string {
-  const { namespace, name, columns } = plan.schema;
+  const { columns } = plan.schema;
   const keyColumns = plan.primaryKey.filter((key) => columns.some((c) => c.name === key));
   const keyText = keyColumns.length > 0 ? `ROW(${keyColumns.map(quoteIdent).join(', ')})::text` : `''`;
   const select = columns.map((column, index) => columnSelectExpression(column, index, keyText));
   if (window?.operation) select.push(window.operation);
   const where = window?.where ? ` WHERE ${window.where}` : '';
-  return `COPY (SELECT ${select.join(', ')} FROM ${quoteIdent(namespace)}.${quoteIdent(name)}${where}) TO STDOUT WITH (FORMAT csv)`;
+  return `COPY (SELECT ${select.join(', ')} FROM ${qualifiedPgTable(plan.schema)}${where}) TO STDOUT WITH (FORMAT csv)`;
 }
 
 /**

@@ -36,7 +36,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { SourcePosition, StreamPlan } from '../../core/stream.js';
 import { CLOCK_KINDS, cursorWindow } from '../cursor-position.js';
 import type { CursorWindow } from '../cursor-position.js';
-import { quoteIdent } from './postgres-types.js';
+import { qualifiedPgTable, quoteIdent } from './postgres-types.js';
 
 /** How far below a transaction's start time its cursor values may lie and still be read. */
 export const HORIZON_MARGIN = '1 second';
@@ -100,7 +100,7 @@ export function incrementalWindow(
   from: SourcePosition | null,
   horizon: string | null,
 ): Promise<IncrementalWindow> {
-  const table = `${quoteIdent(plan.schema.namespace)}.${quoteIdent(plan.schema.name)}`;
+  const table = qualifiedPgTable(plan.schema);
   return cursorWindow(plan, from, {
     quote: quoteIdent,
     literal: (start, cursor) => `${client.escapeLiteral(start)}::${cursor.sourceType}`,

@@ -26,7 +26,7 @@ import type { KeyRangeEvent, KeyRangePlan } from '../key-range-read.js';
 import { boundsFromSample, rangeBounds, rangeCount } from '../key-range-read.js';
 import { BEGIN_READ, copyStatement } from './postgres-copy-reader.js';
 import { readError } from './postgres-errors.js';
-import { quoteIdent } from './postgres-types.js';
+import { qualifiedPgTable, quoteIdent } from './postgres-types.js';
 
 /** Sample keys drawn per planned range (more: evener ranges, a bigger sample). */
 const SAMPLES_PER_RANGE = 64;
@@ -58,7 +58,7 @@ export async function planPgKeyRanges(
 ): Promise<KeyRangePlan> {
   const column = plan.schema.columns.find((c) => c.name === plan.primaryKey[0]);
   if (!column) return { column: null, bounds: [] };
-  const table = qualifiedTable(plan);
+  const table = qualifiedPgTable(plan.schema);
   let sql = `SELECT count(*) FROM ${table}`;
   try {
     await client.query(BEGIN_READ);
@@ -206,8 +206,4 @@ async function openReaders(
     // Once imported, each reader's snapshot no longer needs the exporting transaction.
     if (coordinator) await connections.release(coordinator);
   }
-}
-
-function qualifiedTable(plan: StreamPlan): string {
-  return `${quoteIdent(plan.schema.namespace)}.${quoteIdent(plan.schema.name)}`;
 }

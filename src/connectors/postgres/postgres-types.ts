@@ -127,6 +127,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** The table of a stream as PostgreSQL names it: `"schema"."table"`. */
+export function qualifiedPgTable(table: { namespace: string; name: string }): string {
+  return `${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
+}
+
 /**
  * The last instant a lake timestamp holds: Iceberg (and DuckDB) count microseconds from 1970 in
  * an int64, whose largest value DuckDB reserves for infinity. PostgreSQL goes on to 294276 AD.
