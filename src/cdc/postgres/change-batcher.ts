@@ -15,7 +15,7 @@ import { StageChunkWriter } from '../../connectors/stage-chunk-writer.js';
 import type { ChangeBatch, ChangeSegment, LogPosition, StreamChanges } from '../change-capture.js';
 import { captureStreamKey } from '../change-capture.js';
 import type { RelationMessage, TupleValue } from './pgoutput-decoder.js';
-import { keyOf, mapColumns, rowValues } from './pgoutput-rows.js';
+import { keyChanged, mapColumns, rowValues } from './pgoutput-rows.js';
 import type { ColumnSource } from './pgoutput-rows.js';
 import type { TableColumns } from './postgres-added-columns.js';
 
@@ -182,7 +182,7 @@ export class ChangeBatcher {
     const relation = state.relation!;
     const keys = state.plan.primaryKey;
     // An update that changed the key is a delete of the old key and an insert of the new one.
-    if (old && keyOf(state.sources, keys, old) !== keyOf(state.sources, keys, tuple)) {
+    if (old && keyChanged(state.sources, keys, old, tuple)) {
       await this.stage(state, this.keyRow(state, old), 'd');
     }
     await this.stage(state, rowValues(state.sources, tuple, relation, old, oldIsKey), 'u');

@@ -82,19 +82,19 @@ export function rowValues(
   });
 }
 
-/** The key values of a tuple (key-only or full), for noticing an update that changed the key. */
-export function keyOf(
+/** Whether two tuples (key-only or full) differ in a key value: an update that changed the key. */
+export function keyChanged(
   sources: readonly ColumnSource[],
   keys: readonly string[],
+  old: readonly TupleValue[],
   tuple: readonly TupleValue[],
-): string {
-  return JSON.stringify(
-    keys.map((key) => {
-      const source = sources.find((s) => s.column.name === key);
-      const value = source && source.index >= 0 ? tuple[source.index] : null;
-      return value === UNCHANGED_TOAST ? '\u0000toast' : (value ?? null);
-    }),
-  );
+): boolean {
+  return keys.some((key) => {
+    const source = sources.find((s) => s.column.name === key);
+    if (!source || source.index < 0) return false;
+    // An unchanged-TOAST marker equals only another marker (pgoutput text never holds NUL).
+    return (old[source.index] ?? null) !== (tuple[source.index] ?? null);
+  });
 }
 
 function unchangedToast(relation: RelationMessage, column: string): SluiceError {
