@@ -51,15 +51,19 @@ export interface StagedLoad extends LoadRecord {
   files: DataFile[];
 }
 
-/** The staged load on `table`'s branch, or null when there is none (or its record is unreadable). */
+/**
+ * The staged load on `table`'s branch, or null when there is none (or its record is unreadable).
+ * With `identity`, also null when the branch holds another load: its files are then not listed.
+ */
 export async function stagedLoadOf(
   catalog: TableCatalog,
   table: LoadedTable | null,
+  identity?: string,
 ): Promise<StagedLoad | null> {
   if (!table) return null;
   const head = branchHead(table.metadata);
   const record = loadRecordOf(table.metadata);
-  if (!head || !record) return null;
+  if (!head || !record || (identity !== undefined && record.identity !== identity)) return null;
   const files = (await liveFiles(catalog.storage, head)).map((file) => file.dataFile);
   return {
     ...record,

@@ -65,8 +65,7 @@ export class LakeLoadWriter extends LakeStreamWriter implements StagedLoadWriter
         }),
       )
       .digest('hex');
-    const found = await stagedLoadOf(plan.catalog, plan.base);
-    const same = found !== null && found.identity === identity ? found : null;
+    const same = await stagedLoadOf(plan.catalog, plan.base, identity);
     return new LakeLoadWriter(storage, db, plan, identity, same && resumedOf(same), same?.files ?? []);
   }
 
