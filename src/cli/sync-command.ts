@@ -230,7 +230,7 @@ function printProgress(event: SyncProgress): void {
 
 function printReport(report: SyncReport): void {
   printTable(
-    ['table', 'status', 'rows', 'bytes', 'files', 'snapshot', 'time'],
+    ['table', 'status', 'rows', 'bytes', 'files', 'snapshot', 'checked', 'time'],
     report.streams.map((s) => [
       s.stream,
       s.status,
@@ -238,6 +238,8 @@ function printReport(report: SyncReport): void {
       formatBytes(s.bytesWritten),
       s.filesWritten,
       s.snapshotId ?? '-',
+      // What the run-time check compared: content fingerprints, or row counts only.
+      s.verification === 'passed' ? (s.verifiedBy ?? 'rows') : s.verification,
       formatDuration(s.durationMs),
     ]),
   );

@@ -59,6 +59,12 @@ export interface CommitResult {
   rowsStaged?: number;
   /** What a merge changed. */
   merge?: MergeCounts;
+  /**
+   * True when the destination proved the content of what it committed, not only its row count:
+   * every chunk's written rows fingerprinted equal to the staged rows, and the published version
+   * read back holding exactly those. Absent: only counts were checked.
+   */
+  contentChecked?: boolean;
 }
 
 /** Writes one stream; nothing is visible to readers until `commit` succeeds. */

@@ -345,7 +345,8 @@ async function syncStream(
     committing = true;
     const rowsQuarantined = await quarantine.commit();
     const result = await writer.commit(position);
-    // Run-time check of what moved: every staged row must be in the commit (a merge consumes them all).
+    // Run-time check of what moved: every staged row must be in the commit (a merge consumes them
+    // all). A destination that proves content did so chunk by chunk and read its commit back.
     const consumed = result.rowsStaged ?? result.rowsWritten;
     const expected = rowsRead + (resumedLoad?.rowsResumed ?? 0);
     if (consumed !== expected) {
@@ -373,6 +374,7 @@ async function syncStream(
       durationMs: Date.now() - started,
       attempts: attempt,
       verification: 'passed',
+      verifiedBy: result.contentChecked ? 'content' : 'rows',
       ...(keysDir && { rowsDeleted }),
       ...(warning !== undefined && { warning }),
       ...(resumedLoad && {

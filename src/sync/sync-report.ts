@@ -120,6 +120,12 @@ export interface StreamReport {
   attempts: number;
   /** Outcome of the post-commit check. */
   verification: Verification;
+  /**
+   * What the check compared, when it passed: `content` — row counts, and the content
+   * fingerprint of every chunk's written rows against its staged rows plus the published version
+   * read back (the lake's append and replace); `rows` — row counts only (merges, SQL destinations).
+   */
+  verifiedBy?: 'content' | 'rows';
   /** Snapshot the commit created. */
   snapshotId: string | null;
   /** Wall time for the stream. */

@@ -26,44 +26,8 @@
  * still use md5, whose text rules every engine shares.
  */
 import type { CanonicalColumn } from '../core/canonical-types.js';
+import { typedRowHashSql } from '../engine/typed-row-hash.js';
 import { bucketSql, type KeyTuple } from './key-ranges.js';
-import { quoteIdent } from './row-hash.js';
-
-/** The DuckDB expressions hashed for one column of the current row. */
-function hashedValues(column: CanonicalColumn): string[] {
-  const expr = quoteIdent(column.name);
-  const type = column.type;
-  switch (type.kind) {
-    case 'int32':
-    case 'int64':
-      return [`CAST(${expr} AS BIGINT)`];
-    case 'decimal':
-      return [`CAST(${expr} AS DECIMAL(38,${type.scale}))`];
-    case 'float32':
-    case 'float64': {
-      const double = `CAST(${expr} AS DOUBLE)`;
-      // hash(-0.0) = hash(0.0), but the canonical form keeps the sign of zero.
-      return [double, `CASE WHEN ${double} = 0 THEN signbit(${double}) END`];
-    }
-    case 'string':
-    case 'json':
-    case 'uuid':
-      return [`CAST(${expr} AS VARCHAR)`];
-    case 'timestamp':
-    case 'timestamptz':
-      return [`epoch_us(${expr})`];
-    case 'boolean':
-    case 'date':
-    case 'time':
-    case 'binary':
-      return [expr];
-  }
-}
-
-/** The DuckDB expression of the current row's 64-bit hash over `columns`, in order. */
-export function typedRowHashSql(columns: readonly CanonicalColumn[]): string {
-  return `hash(${columns.flatMap(hashedValues).join(', ')})`;
-}
 
 /**
  * DuckDB `SELECT bucket, rows, hash_sum` per bucket of `bounds` over the rows of `from` (a table

@@ -32,6 +32,9 @@ async function syncAndList(from: string, lake: string, expected: Record<string, 
   const report = await syncAllToLake(from, lake, `sqlite:${dir}/control.db`);
   expect(report.status).toBe('succeeded');
   expect(report.streams).toHaveLength(11);
+  // Every table's content was proved at run time (chunk fingerprints, and the commit read back).
+  for (const stream of report.streams)
+    expect(stream).toMatchObject({ verification: 'passed', verifiedBy: 'content' });
 
   const tables = await runCli(['tables', '--lake', lake, '--json']);
   expect(tables.code).toBe(0);

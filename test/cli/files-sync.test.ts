@@ -79,7 +79,12 @@ describe('sluice sync from files', () => {
     const again = await run('--mode', 'incremental', '--json');
     expect(again.code, again.stderr).toBe(0);
     const report = JSON.parse(again.stdout) as SyncReport;
-    expect(report.streams[0]).toMatchObject({ stream: 'files.sales', rowsWritten: 0, rowsQuarantined: 0 });
+    expect(report.streams[0]).toMatchObject({
+      stream: 'files.sales',
+      rowsWritten: 0,
+      rowsQuarantined: 0,
+      verifiedBy: 'content',
+    });
     await expectLake(lake, from, rows);
 
     const tables = await runCli(['tables', '--lake', lake, '--json']);

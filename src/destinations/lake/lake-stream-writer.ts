@@ -9,12 +9,18 @@
 import fs from 'node:fs/promises';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
+import { NO_ROWS, addFingerprints, fingerprintOf } from '../../engine/content-fingerprint.js';
+import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import type { StagedFieldRead } from '../../engine/stage-decode.js';
 import { stageQuery } from '../../engine/stage-decode.js';
 import { writeDataFiles } from '../../lake/data-file-writer.js';
+import type { LocalDataFile } from '../../lake/data-file-writer.js';
+import { assertSnapshotHolds } from '../../lake/commit-check.js';
+import { assertFilesHold } from '../../lake/data-file-content.js';
+import type { DataFileColumn } from '../../lake/data-file-content.js';
 import type { IcebergField } from '../../lake/iceberg-schema.js';
-import { avroCompatibleName } from '../../lake/iceberg-schema.js';
+import { avroCompatibleName, duckdbTypeOfIceberg } from '../../lake/iceberg-schema.js';
 import type { DataFile } from '../../lake/manifest-schemas.js';
 import type { PartitionPlan } from '../../lake/partitioning/partition-spec.js';
 import type { StreamSchemaPlan } from '../../lake/schema-evolution.js';
@@ -57,6 +63,10 @@ export class LakeStreamWriter implements StreamWriter {
   /** The staged fields written (a schema policy may drop some) and the table fields they become. */
   private readonly reads: StagedFieldRead[] = [];
   private readonly fields: IcebergField[] = [];
+  /** The written columns: how a data file is read back (by field id) and hashed. */
+  private readonly fileColumns: DataFileColumn[] = [];
+  /** Fingerprint of every row written by this writer (each chunk proved equal to its files). */
+  protected content: ContentFingerprint = NO_ROWS;
   /** Committed and aborted writers refuse further work. */
   protected state: 'open' | 'committed' | 'aborted' = 'open';
 
@@ -68,8 +78,15 @@ export class LakeStreamWriter implements StreamWriter {
     plan.stream.columns.forEach((column, index) => {
       const field = plan.schema.written[index];
       if (!field) return;
-      this.reads.push({ index, type: column.type, as: avroCompatibleName(field.name), label: column.name });
+      const name = avroCompatibleName(field.name);
+      this.reads.push({ index, type: column.type, as: name, label: column.name });
       this.fields.push(field);
+      this.fileColumns.push({
+        name,
+        type: column.type,
+        fieldId: field.id,
+        duckdbType: duckdbTypeOfIceberg(field.type),
+      });
     });
   }
 
@@ -82,24 +99,7 @@ export class LakeStreamWriter implements StreamWriter {
         { hint: 'apply a change stream with --disposition merge and a primary key' },
       );
     }
-    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads, chunk.maxRowBytes);
-    const files = await writeDataFiles(this.db, this.storage, query, {
-      ident: this.plan.ident,
-      fields: this.fields,
-      partition: this.plan.partition.fields,
-      prefix: String(chunk.index).padStart(5, '0'),
-    });
-    const rows = files.reduce((sum, local) => sum + local.file.record_count, 0);
-    if (rows !== chunk.rows) {
-      await Promise.allSettled(files.map((local) => fs.rm(local.localPath, { force: true })));
-      throw new SluiceError(
-        'DESTINATION_WRITE',
-        `${qualifiedName(this.plan.ident)} chunk ${chunk.index}: staged ${chunk.rows} rows but the Parquet files hold ${rows}`,
-        {
-          hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it',
-        },
-      );
-    }
+    const files = await this.writeChecked(chunk);
     for (const { key, localPath, file } of files) {
       const publish = async () => {
         await this.storage.putFile(key, localPath);
@@ -114,6 +114,57 @@ export class LakeStreamWriter implements StreamWriter {
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
     return this.publish(position, [], {});
+  }
+
+  /**
+   * Converts `chunk` into local data files and proves them: the rows the files hold must be the
+   * staged rows, by count and by content. The chunk is decoded once into a temporary table, whose
+   * fingerprint is taken before it is written; the files are then read back and fingerprinted
+   * by field id, as a reader of the table will read them. A difference (a lost, repeated or
+   * altered row between decoding and Parquet) fails the stream before anything is published.
+   */
+  private async writeChecked(chunk: StagedChunk): Promise<LocalDataFile[]> {
+    const label = `${qualifiedName(this.plan.ident)} chunk ${chunk.index}`;
+    const decoded = `__sluice_chunk_${chunk.index}`;
+    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads, chunk.maxRowBytes);
+    let staged: ContentFingerprint;
+    let files: LocalDataFile[];
+    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${decoded} AS ${query}`);
+    try {
+      staged = await fingerprintOf(this.db, decoded, this.fileColumns);
+      files = await writeDataFiles(this.db, this.storage, `SELECT * FROM ${decoded}`, {
+        ident: this.plan.ident,
+        fields: this.fields,
+        partition: this.plan.partition.fields,
+        prefix: String(chunk.index).padStart(5, '0'),
+      });
+    } finally {
+      await this.db.run(`DROP TABLE IF EXISTS ${decoded}`);
+    }
+    try {
+      const rows = files.reduce((sum, local) => sum + local.file.record_count, 0);
+      if (rows !== chunk.rows || staged.rows !== chunk.rows) {
+        throw new SluiceError(
+          'DESTINATION_WRITE',
+          `${label}: staged ${chunk.rows} rows but ${staged.rows} were decoded and the Parquet files hold ${rows}`,
+          {
+            hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it',
+          },
+        );
+      }
+      await assertFilesHold(
+        this.db,
+        label,
+        staged,
+        files.map((local) => local.localPath),
+        this.fileColumns,
+      );
+      this.content = addFingerprints(this.content, staged);
+      return files;
+    } catch (error) {
+      await Promise.allSettled(files.map((local) => fs.rm(local.localPath, { force: true })));
+      throw error;
+    }
   }
 
   /**
@@ -150,12 +201,21 @@ export class LakeStreamWriter implements StreamWriter {
     const { snapshot } = committed;
     this.state = 'committed';
     this.db.close();
+    // Read the published snapshot back: it must list exactly the files proved at write time.
+    await assertSnapshotHolds(
+      this.storage,
+      snapshot,
+      files,
+      this.plan.operation !== 'append',
+      qualifiedName(this.plan.ident),
+    );
     return {
       snapshotId: String(snapshot['snapshot-id']),
       rowsWritten: files.reduce((sum, file) => sum + file.record_count, 0),
       bytesWritten: files.reduce((sum, file) => sum + file.file_size_in_bytes, 0),
       filesWritten: files.length,
       totalRows: Number(snapshot.summary['total-records']),
+      contentChecked: true,
     };
   }
 
