@@ -1,3 +1,4 @@
+import type { ContentFingerprint } from '../engine/content-fingerprint.js';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import type { PartitionFieldDecl } from '../core/partition-fields.js';
 import type { Disposition, SchemaPolicy, SourcePosition, StagedChunk } from '../core/stream.js';
@@ -60,17 +61,32 @@ export interface CommitResult {
   /** What a merge changed. */
   merge?: MergeCounts;
   /**
-   * True when the destination proved the content of what it committed, not only its row count:
-   * every chunk's written rows fingerprinted equal to the staged rows, and the published version
-   * read back holding exactly those. Absent: only counts were checked.
+   * True when the commit was read back and holds exactly what the writer wrote (for the lake: the
+   * published snapshot lists exactly the files whose content `write` returned).
    */
   contentChecked?: boolean;
 }
 
+/** What writing one chunk produced, for the run's checks. */
+export interface WrittenChunk {
+  /**
+   * Fingerprint of the rows written for the chunk, read back from what was written (the stream's
+   * columns in order, `engine/content-fingerprint.ts`): the run compares it with the staged
+   * chunk's. Given by writers with `contentColumns`.
+   */
+  content?: ContentFingerprint;
+}
+
 /** Writes one stream; nothing is visible to readers until `commit` succeeds. */
 export interface StreamWriter {
+  /**
+   * Positions, among the stream's columns, of the columns `write` fingerprints (a schema policy
+   * may leave some unwritten). Present: every `write` returns `content` and `commit` reads the
+   * commit back. Absent: the writer proves row counts only.
+   */
+  readonly contentColumns?: readonly number[];
   /** Converts and persists one staged chunk as destination data (not yet visible). */
-  write(chunk: StagedChunk): Promise<void>;
+  write(chunk: StagedChunk): Promise<WrittenChunk | void>;
   /** Atomically publishes everything written, together with the source position reached. */
   commit(position: SourcePosition | null): Promise<CommitResult>;
   /** Discards everything written and not committed. Safe after a failed commit. */

@@ -22,6 +22,7 @@ import type {
 import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
+import { ChunkFingerprints, assertChunkContent } from './chunk-fingerprints.js';
 import { fileSha256 } from './file-sha256.js';
 import { runCdc } from './run-cdc.js';
 import { failedStreamReport, runGuardedStream } from './guarded-stream.js';
@@ -57,6 +58,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const control = request.control ?? defaultControlUrl(request.to);
   const destination = destinationForUrl(request.to, { ...request.destinationSettings, control });
   const recorder = await RunRecorder.open(control);
+  const fingerprints = new ChunkFingerprints();
   const started = Date.now();
   try {
     await connector.check();
@@ -86,7 +88,8 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
             onRetry: (message) =>
               request.onProgress?.({ stream, phase: 'retry', rows: 0, bytes: 0, message }),
           },
-          (attempt) => syncStream(connector, destination, plan, runId, request, recorder, attempt),
+          (attempt) =>
+            syncStream(connector, destination, plan, runId, request, { recorder, fingerprints }, attempt),
         );
         await recorder.recordStream(runId, report);
         reports.push(report);
@@ -99,7 +102,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     await recorder.finish(report);
     return report;
   } finally {
-    await Promise.allSettled([connector.close(), destination.close()]);
+    await Promise.allSettled([connector.close(), destination.close(), fingerprints.close()]);
     await recorder.close();
   }
 }
@@ -244,7 +247,7 @@ async function syncStream(
   basePlan: StreamRunPlan,
   runId: string,
   request: SyncRequest,
-  recorder: RunRecorder,
+  { recorder, fingerprints }: { recorder: RunRecorder; fingerprints: ChunkFingerprints },
   { attempt, lease }: StreamAttempt,
 ): Promise<StreamReport> {
   const schema: StreamSchema = basePlan.schema;
@@ -296,7 +299,16 @@ async function syncStream(
       // Hashed before write() when the connector did not hash it while staging: the destination
       // may delete the staged file once it has loaded it.
       const contentSha256 = chunk.sha256 ?? (await fileSha256(chunk.path));
-      await writer?.write(chunk);
+      const columns = writer?.contentColumns;
+      const staged = columns && (await fingerprints.start(chunk, schema.columns, columns));
+      const written = await writer?.write(chunk);
+      if (staged) {
+        assertChunkContent(
+          `${name} chunk ${chunkOffset + chunk.index}`,
+          await staged.result,
+          written?.content,
+        );
+      }
       await recorder.recordChunk(runId, {
         stream: name,
         index: chunkOffset + chunk.index,
@@ -374,7 +386,7 @@ async function syncStream(
       durationMs: Date.now() - started,
       attempts: attempt,
       verification: 'passed',
-      verifiedBy: result.contentChecked ? 'content' : 'rows',
+      verifiedBy: writer.contentColumns && result.contentChecked ? 'content' : 'rows',
       ...(keysDir && { rowsDeleted }),
       ...(warning !== undefined && { warning }),
       ...(resumedLoad && {

@@ -1,8 +1,9 @@
 /**
- * The run-time content checks of the lake destination, against real DuckDB and real files:
- * `assertFilesHold` (data-file-content.ts) passes for the files written from the rows and fails
- * for files that differ in a single microsecond, a decimal's last digit, a lost or a repeated
- * row; `assertSnapshotHolds` (commit-check.ts) passes for the snapshot a commit published and
+ * The run-time content checks, against real DuckDB and real files: the fingerprint the run takes
+ * of a staged chunk (sync/chunk-fingerprints.ts) equals the one the lake writer reads back from
+ * the files it wrote, for every type; `assertChunkContent` fails when the files differ from the
+ * rows in a single microsecond, a decimal's last digit, a lost or a repeated row, swapped values
+ * or an empty string for a NULL; `assertSnapshotHolds` (commit-check.ts) passes for the snapshot a commit published and
  * fails when a written file is missing, listed with another size, or (for a replace) when the
  * snapshot lists a file the load did not write.
  */
@@ -16,7 +17,8 @@ import type { DuckDB } from '../../src/engine/duckdb.js';
 import { openDuckDB, quoteLiteral } from '../../src/engine/duckdb.js';
 import { assertSnapshotHolds } from '../../src/lake/commit-check.js';
 import type { DataFileColumn } from '../../src/lake/data-file-content.js';
-import { assertFilesHold, fingerprintDataFiles } from '../../src/lake/data-file-content.js';
+import { fingerprintDataFiles } from '../../src/lake/data-file-content.js';
+import { ChunkFingerprints, assertChunkContent } from '../../src/sync/chunk-fingerprints.js';
 import { liveFiles } from '../../src/lake/manifest-io.js';
 import { currentSnapshot } from '../../src/lake/table-metadata.js';
 import { ALL_TYPES, rowsBetween, stageChunk } from './lake-fixtures.js';
@@ -58,14 +60,44 @@ async function parquet(name: string, select: string): Promise<string> {
   return file;
 }
 
-describe('assertFilesHold', () => {
+describe('the chunk content check', () => {
+  const lake = useTestLake('local disk', 'chunk-content');
+
+  it('finds the staged and the written fingerprint of every type equal', async () => {
+    const writer = await lake.destination.openStream({
+      namespace: 'shop',
+      name: 'typed',
+      columns: ALL_TYPES,
+      primaryKey: ['id'],
+      disposition: 'append',
+      runId: 'run-1',
+    });
+    const fingerprints = new ChunkFingerprints();
+    try {
+      expect(writer.contentColumns).toEqual(ALL_TYPES.map((_, i) => i));
+      const chunk = await stageChunk(dir, 0, rowsBetween(1, 200));
+      const staged = await fingerprints.start(chunk, ALL_TYPES, writer.contentColumns!);
+      const written = await writer.write(chunk);
+      const content = await staged.result;
+      expect(content.rows).toBe(200);
+      expect(written?.content).toEqual(content);
+      expect(() => assertChunkContent('shop.typed chunk 0', content, written?.content)).not.toThrow();
+      // The link that kept the staged file for the check is gone.
+      expect(await fs.readdir(dir)).not.toContain(`${path.basename(chunk.path)}.fingerprint`);
+    } finally {
+      await writer.abort();
+      await fingerprints.close();
+    }
+  });
+
   it('passes for files holding the rows, however they are split', async () => {
     const expected = await fingerprintOf(db, 'source', COLUMNS);
     expect(expected.rows).toBe(1000);
     const low = await parquet('low', 'SELECT * FROM source WHERE id <= 400');
     const high = await parquet('high', 'SELECT * FROM source WHERE id > 400');
-    await expect(assertFilesHold(db, 't chunk 0', expected, [low, high], COLUMNS)).resolves.toBeUndefined();
-    expect(sameContent(await fingerprintDataFiles(db, [high, low], COLUMNS), expected)).toBe(true);
+    const written = await fingerprintDataFiles(db, [high, low], COLUMNS);
+    expect(sameContent(written, expected)).toBe(true);
+    expect(() => assertChunkContent('t chunk 0', expected, written)).not.toThrow();
   });
 
   it.each([
@@ -93,10 +125,19 @@ describe('assertFilesHold', () => {
   ])('fails with VERIFY_MISMATCH for %s', async (what, select) => {
     const expected = await fingerprintOf(db, 'source', COLUMNS);
     const file = await parquet(what.replaceAll(' ', '-'), select);
-    await expect(assertFilesHold(db, 't chunk 3', expected, [file], COLUMNS)).rejects.toMatchObject({
-      code: 'VERIFY_MISMATCH',
-      message: expect.stringContaining('t chunk 3: the Parquet files written differ'),
-    });
+    const written = await fingerprintDataFiles(db, [file], COLUMNS);
+    expect(() => assertChunkContent('t chunk 3', expected, written)).toThrow(
+      expect.objectContaining({
+        code: 'VERIFY_MISMATCH',
+        message: expect.stringContaining('t chunk 3: the rows written differ from the rows staged'),
+      }),
+    );
+  });
+
+  it('fails when a writer that proves content returns no fingerprint', () => {
+    expect(() => assertChunkContent('t chunk 1', { rows: 1, hashSum: 1n }, undefined)).toThrow(
+      expect.objectContaining({ code: 'VERIFY_MISMATCH' }),
+    );
   });
 });
 

@@ -9,7 +9,6 @@
 import fs from 'node:fs/promises';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
-import { NO_ROWS, addFingerprints, fingerprintOf } from '../../engine/content-fingerprint.js';
 import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import type { StagedFieldRead } from '../../engine/stage-decode.js';
@@ -17,7 +16,7 @@ import { stageQuery } from '../../engine/stage-decode.js';
 import { writeDataFiles } from '../../lake/data-file-writer.js';
 import type { LocalDataFile } from '../../lake/data-file-writer.js';
 import { assertSnapshotHolds } from '../../lake/commit-check.js';
-import { assertFilesHold } from '../../lake/data-file-content.js';
+import { fingerprintDataFiles } from '../../lake/data-file-content.js';
 import type { DataFileColumn } from '../../lake/data-file-content.js';
 import type { IcebergField } from '../../lake/iceberg-schema.js';
 import { avroCompatibleName, duckdbTypeOfIceberg } from '../../lake/iceberg-schema.js';
@@ -31,7 +30,7 @@ import type { TableIdent } from '../../lake/table-location.js';
 import { qualifiedName } from '../../lake/table-location.js';
 import type { LoadedTable } from '../../lake/table-versions.js';
 import type { ObjectStorage } from '../../storage/storage.js';
-import type { CommitResult, DestinationStream, StreamWriter } from '../destination.js';
+import type { CommitResult, DestinationStream, StreamWriter, WrittenChunk } from '../destination.js';
 import { BackgroundUploads } from './background-uploads.js';
 
 /** Data files uploading while the next chunk converts (each waits on local disk until sent). */
@@ -65,8 +64,7 @@ export class LakeStreamWriter implements StreamWriter {
   private readonly fields: IcebergField[] = [];
   /** The written columns: how a data file is read back (by field id) and hashed. */
   private readonly fileColumns: DataFileColumn[] = [];
-  /** Fingerprint of every row written by this writer (each chunk proved equal to its files). */
-  protected content: ContentFingerprint = NO_ROWS;
+  readonly contentColumns: number[] = [];
   /** Committed and aborted writers refuse further work. */
   protected state: 'open' | 'committed' | 'aborted' = 'open';
 
@@ -79,6 +77,7 @@ export class LakeStreamWriter implements StreamWriter {
       const field = plan.schema.written[index];
       if (!field) return;
       const name = avroCompatibleName(field.name);
+      this.contentColumns.push(index);
       this.reads.push({ index, type: column.type, as: name, label: column.name });
       this.fields.push(field);
       this.fileColumns.push({
@@ -90,7 +89,7 @@ export class LakeStreamWriter implements StreamWriter {
     });
   }
 
-  async write(chunk: StagedChunk): Promise<void> {
+  async write(chunk: StagedChunk): Promise<WrittenChunk> {
     this.assertOpen('write');
     if (chunk.operations) {
       throw new SluiceError(
@@ -99,7 +98,7 @@ export class LakeStreamWriter implements StreamWriter {
         { hint: 'apply a change stream with --disposition merge and a primary key' },
       );
     }
-    const files = await this.writeChecked(chunk);
+    const { files, content } = await this.writeFiles(chunk);
     for (const { key, localPath, file } of files) {
       const publish = async () => {
         await this.storage.putFile(key, localPath);
@@ -110,6 +109,7 @@ export class LakeStreamWriter implements StreamWriter {
       await (this.storage.localPath(key) === null ? this.uploads.add(publish) : publish());
     }
     await fs.rm(chunk.path, { force: true });
+    return { content };
   }
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
@@ -117,50 +117,32 @@ export class LakeStreamWriter implements StreamWriter {
   }
 
   /**
-   * Converts `chunk` into local data files and proves them: the rows the files hold must be the
-   * staged rows, by count and by content. The chunk is decoded once into a temporary table, whose
-   * fingerprint is taken before it is written; the files are then read back and fingerprinted
-   * by field id, as a reader of the table will read them. A difference (a lost, repeated or
-   * altered row between decoding and Parquet) fails the stream before anything is published.
+   * Converts `chunk` into local data files, checks their row count, and reads them back by field
+   * id, as a reader of the table will, for the fingerprint of what they hold.
    */
-  private async writeChecked(chunk: StagedChunk): Promise<LocalDataFile[]> {
-    const label = `${qualifiedName(this.plan.ident)} chunk ${chunk.index}`;
-    const decoded = `__sluice_chunk_${chunk.index}`;
+  private async writeFiles(
+    chunk: StagedChunk,
+  ): Promise<{ files: LocalDataFile[]; content: ContentFingerprint }> {
     const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads, chunk.maxRowBytes);
-    let staged: ContentFingerprint;
-    let files: LocalDataFile[];
-    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${decoded} AS ${query}`);
-    try {
-      staged = await fingerprintOf(this.db, decoded, this.fileColumns);
-      files = await writeDataFiles(this.db, this.storage, `SELECT * FROM ${decoded}`, {
-        ident: this.plan.ident,
-        fields: this.fields,
-        partition: this.plan.partition.fields,
-        prefix: String(chunk.index).padStart(5, '0'),
-      });
-    } finally {
-      await this.db.run(`DROP TABLE IF EXISTS ${decoded}`);
-    }
+    const files = await writeDataFiles(this.db, this.storage, query, {
+      ident: this.plan.ident,
+      fields: this.fields,
+      partition: this.plan.partition.fields,
+      prefix: String(chunk.index).padStart(5, '0'),
+    });
     try {
       const rows = files.reduce((sum, local) => sum + local.file.record_count, 0);
-      if (rows !== chunk.rows || staged.rows !== chunk.rows) {
+      if (rows !== chunk.rows) {
         throw new SluiceError(
           'DESTINATION_WRITE',
-          `${label}: staged ${chunk.rows} rows but ${staged.rows} were decoded and the Parquet files hold ${rows}`,
+          `${qualifiedName(this.plan.ident)} chunk ${chunk.index}: staged ${chunk.rows} rows but the Parquet files hold ${rows}`,
           {
             hint: 'the staged file does not match its chunk manifest; this is a bug in the connector that staged it',
           },
         );
       }
-      await assertFilesHold(
-        this.db,
-        label,
-        staged,
-        files.map((local) => local.localPath),
-        this.fileColumns,
-      );
-      this.content = addFingerprints(this.content, staged);
-      return files;
+      const paths = files.map((local) => local.localPath);
+      return { files, content: await fingerprintDataFiles(this.db, paths, this.fileColumns) };
     } catch (error) {
       await Promise.allSettled(files.map((local) => fs.rm(local.localPath, { force: true })));
       throw error;
