@@ -9,7 +9,7 @@ import { csvSync } from './csv-sync.js';
 import { lakeAppend } from './lake-append.js';
 import { lakeMerge } from './lake-merge.js';
 import { mariadbFullSync } from './mariadb-full-sync.js';
-import { failedResult } from './measure.js';
+import { buildCli, failedResult } from './measure.js';
 import { pgFullSync } from './pg-full-sync.js';
 import { verifyBench } from './verify.js';
 
@@ -64,6 +64,7 @@ async function main(args: string[]): Promise<number> {
   }
   const selected =
     names.length > 0 ? BENCHMARKS.filter((benchmark) => names.includes(benchmark.name)) : BENCHMARKS;
+  buildCli();
   const results: BenchmarkResult[] = [];
   for (const benchmark of selected) {
     if (!json) console.error(`running ${benchmark.name} …`);
