@@ -61,7 +61,20 @@ export interface StreamPlan {
   stageDir: string;
   /** Target size of one staged chunk in bytes; a chunk ends at the first row boundary after it. */
   chunkBytes: number;
+  /**
+   * Formats the consumer of the chunks reads (`Destination.capabilities.stagedFormats`); a
+   * connector may stage in any of them. Absent: `['csv']`.
+   */
+  stagedFormats?: readonly StagedFormat[];
 }
+
+/**
+ * How a staged chunk is stored. `csv`: the stage CSV dialect (`stage-csv.ts`), canonical text.
+ * `parquet`: one Parquet file whose column `c<i>` (`stageFieldName`) holds field i already typed,
+ * as the DuckDB type of its canonical type (`duckdbType`), so no text is decoded. Consumers read
+ * either through `engine/chunk-query.ts`'s `chunkQuery`.
+ */
+export type StagedFormat = 'csv' | 'parquet';
 
 /**
  * A bounded piece of a stream, staged on local disk in the stage CSV dialect (see
@@ -72,6 +85,8 @@ export interface StagedChunk {
   index: number;
   /** Absolute path of the staged file. The destination may delete it once written. */
   path: string;
+  /** How the file is stored (see `StagedFormat`). Absent: `csv`. */
+  format?: StagedFormat;
   /** Rows in the file. */
   rows: number;
   /** Size of the file in bytes. */

@@ -6,8 +6,14 @@
  * whose rows all lie in it or earlier chunks. Quarantined rows of all files go to one side file,
  * attached to a closing empty chunk, which also carries the final position when the last data
  * chunk did not (the files at the end had no rows, or there was nothing new).
+ *
+ * When the consumer reads Parquet chunks (`StreamPlan.stagedFormats`), consecutive files of up
+ * to `chunkBytes` together are read as one group straight into typed Parquet chunks
+ * (`stage-parquet.ts`), about a quarter of `chunkBytes` each; a group's last chunk carries the
+ * position covering its files.
  */
-import { open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourcePosition, StagedChunk, StagedQuarantine, StreamPlan } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
@@ -15,8 +21,17 @@ import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import type { DescribedFile } from './described-file.js';
 import type { ListedFile } from './file-store.js';
 import { advanceFilesPosition, decodeFilesPosition, isLoaded } from './file-position.js';
+import { typedSelectList } from './files-types.js';
 import { QuarantineStage } from './quarantine-stage.js';
-import { stageFile } from './stage-file.js';
+import type { FileRead } from './stage-file.js';
+import { fileRead, stageFile } from './stage-file.js';
+import { stageAsParquet } from './stage-parquet.js';
+
+/**
+ * Parquet chunks are a quarter of `chunkBytes`: about as many rows as a CSV chunk of
+ * `chunkBytes` (snappy Parquet is ~3× smaller than stage CSV), held decoded once by the loader.
+ */
+const PARQUET_CHUNK_DIVISOR = 4;
 
 /** What one read works with. */
 export interface FilesRead {
@@ -35,6 +50,10 @@ export interface FilesRead {
 }
 
 export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
+  if (read.plan.stagedFormats?.includes('parquet')) {
+    yield* readFilesAsParquet(read);
+    return;
+  }
   const { db, plan, listed } = read;
   const incremental = plan.mode === 'incremental';
   const previous = decodeFilesPosition(incremental ? read.from : null);
@@ -82,6 +101,94 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
   } finally {
     if (!complete) await quarantine.abort();
   }
+}
+
+async function* readFilesAsParquet(read: FilesRead): AsyncGenerator<StagedChunk> {
+  const { db, plan, listed } = read;
+  const incremental = plan.mode === 'incremental';
+  const previous = decodeFilesPosition(incremental ? read.from : null);
+  const toLoad = incremental ? listed.filter((file) => !isLoaded(previous, file)) : listed;
+  const positionAfter = (loaded: readonly ListedFile[]) =>
+    incremental ? advanceFilesPosition(previous, listed, loaded) : null;
+  const quarantine = new QuarantineStage(plan.stageDir);
+  let complete = false;
+  /** The directory of the group being staged: its files not yet handed over go if the read stops. */
+  let groupDir: string | null = null;
+  try {
+    const done: ListedFile[] = [];
+    let last: { index: number; position: SourcePosition | null } = { index: -1, position: null };
+    for (const group of fileGroups(toLoad, plan.chunkBytes)) {
+      const reads: FileRead[] = [];
+      for (const file of group) {
+        const fileReading = fileRead(db, await read.describe(file), plan.schema.columns, typedSelectList);
+        if (fileReading) reads.push(fileReading);
+      }
+      const dir = path.join(plan.stageDir, `parquet-${randomUUID()}`);
+      groupDir = dir;
+      const files =
+        reads.length === 0
+          ? []
+          : await stageAsParquet(
+              db,
+              reads,
+              group.map((file) => file.name),
+              dir,
+              plan.chunkBytes / PARQUET_CHUNK_DIVISOR,
+            );
+      for (const reading of reads) await quarantine.add(await reading.quarantined());
+      const before = positionAfter(done);
+      done.push(...group);
+      for (const [i, file] of files.entries()) {
+        const index = last.index + 1;
+        const chunkPath = path.join(plan.stageDir, `chunk-${String(index).padStart(6, '0')}.parquet`);
+        await rename(file.path, chunkPath);
+        last = { index, position: i === files.length - 1 ? positionAfter(done) : before };
+        yield {
+          index,
+          path: chunkPath,
+          format: 'parquet',
+          rows: file.rows,
+          bytes: file.bytes,
+          position: last.position,
+        };
+      }
+      await rm(dir, { recursive: true, force: true });
+      groupDir = null;
+    }
+    const staged = await quarantine.finish();
+    const final = positionAfter(toLoad);
+    if (
+      staged ||
+      JSON.stringify(final) !== JSON.stringify(last.position) ||
+      (incremental && last.index < 0)
+    ) {
+      yield await closingChunk(plan.stageDir, last.index + 1, final, staged);
+    }
+    complete = true;
+  } finally {
+    if (!complete) {
+      if (groupDir) await rm(groupDir, { recursive: true, force: true });
+      await quarantine.abort();
+    }
+  }
+}
+
+/** Consecutive files of up to `bytes` together (a larger file alone), read as one group. */
+function fileGroups(files: readonly ListedFile[], bytes: number): ListedFile[][] {
+  const groups: ListedFile[][] = [];
+  let group: ListedFile[] = [];
+  let size = 0;
+  for (const file of files) {
+    if (group.length > 0 && size + file.size > bytes) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(file);
+    size += file.size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 /** An empty chunk that carries the final position and the quarantine file. */

@@ -21,7 +21,9 @@
  * spelling differs from PostgreSQL's.
  */
 import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
+import { duckdbType } from '../../core/canonical-types.js';
 import { quoteIdent } from '../../engine/duckdb.js';
+import { stageFieldName } from '../../engine/stage-decode.js';
 
 /** The canonical type of a DuckDB type, and why when it is not the obvious one. */
 export interface FileTypeMapping {
@@ -193,13 +195,44 @@ export function stageSelectList(
 ): string {
   return columns
     .map((column) => {
-      const fileType = fileTypes.get(column.name);
-      if (fileType === undefined) return 'NULL';
-      const ref =
-        fileType === column.sourceType
-          ? quoteIdent(column.name)
-          : `CAST(${quoteIdent(column.name)} AS ${column.sourceType})`;
-      return canonicalTextSql(column, ref);
+      const ref = streamValueSql(column, fileTypes);
+      return ref === null ? 'NULL' : canonicalTextSql(column, ref);
     })
     .join(', ');
+}
+
+/**
+ * The SELECT list staging one file as a Parquet chunk (`StagedFormat` `parquet`): the stream's
+ * columns in order, named `c0…`, each as the DuckDB type of its canonical type. Text-carried
+ * types (string, json, uuid) hold the same canonical text `stageSelectList` renders; the others
+ * are cast from the stream's type, which only widens (TINYINT → INTEGER, UBIGINT →
+ * DECIMAL(20,0), TIMESTAMP_S → TIMESTAMP), so every value is the one the stage CSV's text
+ * decodes to.
+ */
+export function typedSelectList(
+  columns: readonly CanonicalColumn[],
+  fileTypes: ReadonlyMap<string, string>,
+): string {
+  return columns
+    .map((column, i) => {
+      const ref = streamValueSql(column, fileTypes);
+      const type = duckdbType(column.type);
+      const value =
+        ref === null
+          ? `CAST(NULL AS ${type})`
+          : type === 'VARCHAR'
+            ? canonicalTextSql(column, ref)
+            : `CAST(${ref} AS ${type})`;
+      return `${value} AS ${quoteIdent(stageFieldName(i))}`;
+    })
+    .join(', ');
+}
+
+/** The file's value of `column` as the stream's DuckDB type; null when the file lacks it. */
+function streamValueSql(column: CanonicalColumn, fileTypes: ReadonlyMap<string, string>): string | null {
+  const fileType = fileTypes.get(column.name);
+  if (fileType === undefined) return null;
+  return fileType === column.sourceType
+    ? quoteIdent(column.name)
+    : `CAST(${quoteIdent(column.name)} AS ${column.sourceType})`;
 }
