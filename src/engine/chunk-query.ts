@@ -26,8 +26,12 @@ export function chunkQuery(
   chunk: ChunkSource,
   fieldCount: number,
   fields: readonly StagedFieldRead[],
+  /** False: a CSV chunk's text is not checked (see `stageDecodeExpression`); only for a second read. */
+  checked = true,
 ): string {
-  if ((chunk.format ?? 'csv') === 'csv') return stageQuery(chunk.path, fieldCount, fields, chunk.maxRowBytes);
+  if ((chunk.format ?? 'csv') === 'csv') {
+    return stageQuery(chunk.path, fieldCount, fields, chunk.maxRowBytes, checked);
+  }
   const select = fields.map((field) => {
     const column = quoteIdent(stageFieldName(field.index));
     const type = duckdbType(field.type);

@@ -74,29 +74,41 @@ export function stageCsvSource(path: string, columnCount: number, maxRowBytes?: 
 
 /**
  * The SQL expression turning the VARCHAR stage field `field` (an SQL expression) into a value
- * of `type`'s DuckDB type. `columnName` only labels the error a bad value raises.
+ * of `type`'s DuckDB type. `columnName` only labels the error a bad value raises. `checked`
+ * false leaves out the text checks: the same value for every text the checks accept, and no
+ * error for one they refuse — only for a second read of a chunk that a checked read must also
+ * accept (the run's content fingerprint, sync/chunk-fingerprints.ts).
  */
-export function stageDecodeExpression(type: CanonicalType, field: string, columnName: string): string {
+export function stageDecodeExpression(
+  type: CanonicalType,
+  field: string,
+  columnName: string,
+  checked = true,
+): string {
   const target = duckdbType(type);
   const fail = (expected: string) =>
     `error(${quoteLiteral(`column ${JSON.stringify(columnName)}: staged value is not ${expected}: `)} || left(${field}, 100))`;
-  const checked = (pattern: string, expected: string, decoded = `CAST(${field} AS ${target})`) =>
-    `CASE WHEN ${field} IS NULL OR regexp_full_match(${field}, ${quoteLiteral(pattern)}) ` +
-    `THEN ${decoded} ELSE ${fail(expected)} END`;
+  const check = (pattern: string, expected: string, decoded = `CAST(${field} AS ${target})`) =>
+    checked
+      ? `CASE WHEN ${field} IS NULL OR regexp_full_match(${field}, ${quoteLiteral(pattern)}) ` +
+        `THEN ${decoded} ELSE ${fail(expected)} END`
+      : decoded;
+  // Unchecked, a text that is neither 't' nor 'f' (refused when checked) reads as NULL.
+  const otherwise = (expected: string) => (checked ? fail(expected) : 'NULL');
   switch (type.kind) {
     case 'boolean':
-      return `CASE WHEN ${field} IS NULL THEN NULL WHEN ${field} = 't' THEN true WHEN ${field} = 'f' THEN false ELSE ${fail("'t' or 'f'")} END`;
+      return `CASE WHEN ${field} IS NULL THEN NULL WHEN ${field} = 't' THEN true WHEN ${field} = 'f' THEN false ELSE ${otherwise("'t' or 'f'")} END`;
     case 'int32':
     case 'int64':
-      return checked('-?[0-9]+', `an integer (${type.kind})`);
+      return check('-?[0-9]+', `an integer (${type.kind})`);
     case 'decimal':
-      return checked(
+      return check(
         `-?[0-9]+(\\.[0-9]{0,${type.scale}})?`,
         `a decimal with at most ${type.scale} fraction digits`,
         decimalFromText(field, type.precision, type.scale),
       );
     case 'binary':
-      return `CASE WHEN ${field} IS NULL THEN NULL WHEN starts_with(${field}, '\\x') THEN from_hex(${field}[3:]) ELSE ${fail('\\x-prefixed hex')} END`;
+      return `CASE WHEN ${field} IS NULL THEN NULL WHEN starts_with(${field}, '\\x') THEN from_hex(${field}[3:]) ELSE ${otherwise('\\x-prefixed hex')} END`;
     case 'string':
     case 'json':
     case 'uuid':
@@ -142,18 +154,20 @@ export interface StagedFieldRead {
 /**
  * `SELECT <decoded fields> FROM read_csv(…)` over one staged file whose rows have `fieldCount`
  * fields; fields not listed are read (the row must be complete) but not returned. `maxRowBytes`:
- * the chunk's longest row, when known (`StagedChunk.maxRowBytes`).
+ * the chunk's longest row, when known (`StagedChunk.maxRowBytes`). `checked` false: see
+ * `stageDecodeExpression`.
  */
 export function stageQuery(
   path: string,
   fieldCount: number,
   fields: readonly StagedFieldRead[],
   maxRowBytes?: number,
+  checked = true,
 ): string {
   const select = fields
     .map(
       (field) =>
-        `${stageDecodeExpression(field.type, stageFieldName(field.index), field.label)} AS ${quoteIdent(field.as)}`,
+        `${stageDecodeExpression(field.type, stageFieldName(field.index), field.label, checked)} AS ${quoteIdent(field.as)}`,
     )
     .join(', ');
   return `SELECT ${select} FROM ${stageCsvSource(path, fieldCount, maxRowBytes)}`;
