@@ -1,7 +1,7 @@
 import type { ContentFingerprint } from '../engine/content-fingerprint.js';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import type { PartitionFieldDecl } from '../core/partition-fields.js';
-import type { Disposition, SchemaPolicy, SourcePosition, StagedChunk } from '../core/stream.js';
+import type { Disposition, SchemaPolicy, SourcePosition, StagedChunk, StagedFormat } from '../core/stream.js';
 
 /** The table a stream writes to, and how. */
 export interface DestinationStream {
@@ -123,6 +123,11 @@ export interface StagedLoadWriter extends StreamWriter {
 export interface DestinationCapabilities {
   /** Dispositions the destination applies. */
   readonly dispositions: readonly Disposition[];
+  /**
+   * Formats of staged chunks its writers read (`StagedChunk.format`, through `chunkQuery`);
+   * the run passes them to the source as `StreamPlan.stagedFormats`. Absent: `csv` only.
+   */
+  readonly stagedFormats?: readonly StagedFormat[];
 }
 
 /** An open destination. */

@@ -1,6 +1,6 @@
 /**
- * Staged chunk → one Parquet file, in a single streaming `COPY` through DuckDB: decode every
- * field (stage-decode.ts), name the columns as the table format wants them and tag each with
+ * Staged chunk → one Parquet file, in a single streaming `COPY` through DuckDB: read every
+ * field (chunk-query.ts: stage CSV decoded, Parquet chunks as they are), name the columns as the table format wants them and tag each with
  * its field id, compress with zstd. `RETURN_STATS` hands back per-column counts and min/max in
  * the same pass, so statistics cost no second read of the data.
  */
@@ -9,7 +9,8 @@ import type { CanonicalType } from '../core/canonical-types.js';
 import { SluiceError } from '../core/errors.js';
 import type { DuckDB, Json } from './duckdb.js';
 import { quoteLiteral } from './duckdb.js';
-import { stageQuery } from './stage-decode.js';
+import type { ChunkSource } from './chunk-query.js';
+import { chunkQuery } from './chunk-query.js';
 
 /** One column of the Parquet file, in staged field order. */
 export interface ParquetColumn {
@@ -50,12 +51,12 @@ export interface ParquetWriteResult {
 }
 
 /**
- * Writes the staged chunk at `stagePath` (stage CSV dialect, fields in `columns` order) as a
- * Parquet file at the local path `target`, whose directory must exist.
+ * Writes the staged chunk `chunk` (any `StagedFormat`, fields in `columns` order) as a Parquet
+ * file at the local path `target`, whose directory must exist.
  */
 export async function writeStageAsParquet(
   db: DuckDB,
-  stagePath: string,
+  chunk: ChunkSource,
   columns: readonly ParquetColumn[],
   target: string,
 ): Promise<ParquetWriteResult> {
@@ -70,7 +71,7 @@ export async function writeStageAsParquet(
     as: column.parquetName,
     label: column.label,
   }));
-  return copyQueryToParquet(db, stageQuery(stagePath, columns.length, fields), columns, target);
+  return copyQueryToParquet(db, chunkQuery(chunk, columns.length, fields), columns, target);
 }
 
 /**

@@ -18,7 +18,7 @@ import type { SourcePosition, StagedChunk, StreamSchema } from '../core/stream.j
 import type { Destination } from '../destinations/destination.js';
 import { openDuckDB } from '../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../engine/duckdb.js';
-import { stageQuery } from '../engine/stage-decode.js';
+import { chunkQuery } from '../engine/chunk-query.js';
 
 /**
  * The deletes chunk's sequence number: after any read's chunks. Order does not matter (a key the
@@ -110,7 +110,7 @@ export async function stageReconciledDeletes(
 /** Every staged source key, decoded into the key columns' DuckDB types under their own names. */
 function sourceKeysSql(files: readonly string[], keys: readonly CanonicalColumn[]): string {
   const fields = keys.map((key, index) => ({ index, type: key.type, as: key.name, label: key.name }));
-  return files.map((file) => stageQuery(file, keys.length, fields)).join(' UNION ALL ');
+  return files.map((file) => chunkQuery({ path: file }, keys.length, fields)).join(' UNION ALL ');
 }
 
 /** The column as `canonicalTextSql` expects it: its `sourceType` is the DuckDB type of the values. */

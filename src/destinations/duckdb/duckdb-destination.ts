@@ -12,7 +12,12 @@ import { SluiceError, messageOf } from '../../core/errors.js';
 import type { DuckDB, DuckDBOptions } from '../../engine/duckdb.js';
 import { openDuckDB } from '../../engine/duckdb.js';
 import type { SourcePosition } from '../../core/stream.js';
-import type { Destination, DestinationStream, StreamWriter } from '../destination.js';
+import type {
+  Destination,
+  DestinationCapabilities,
+  DestinationStream,
+  StreamWriter,
+} from '../destination.js';
 import { SQL_CAPABILITIES, openSqlStream } from '../sql/open-sql-stream.js';
 import type { LastCommit } from '../sql/sql-state.js';
 import { readLastCommit } from '../sql/sql-state.js';
@@ -51,7 +56,7 @@ function openError(file: string, error: unknown): SluiceError {
 }
 
 export class DuckDBFileDestination implements Destination {
-  readonly capabilities = SQL_CAPABILITIES;
+  readonly capabilities: DestinationCapabilities = { ...SQL_CAPABILITIES, stagedFormats: ['csv', 'parquet'] };
   private db: Promise<DuckDB> | undefined;
   private closed = false;
 

@@ -5,9 +5,13 @@
  */
 import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { duckdbType } from '../../core/canonical-types.js';
+import { STAGE_OP_COLUMN } from '../../core/stage-csv.js';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { DuckDB } from '../../engine/duckdb.js';
-import { stageCsvSource, stageDecodeExpression, stageFieldName } from '../../engine/stage-decode.js';
+import type { ChunkSource } from '../../engine/chunk-query.js';
+import { chunkQuery } from '../../engine/chunk-query.js';
+import type { StagedFieldRead } from '../../engine/stage-decode.js';
+import { stageFieldName } from '../../engine/stage-decode.js';
 import type { SqlDialect, SqlParam, SqlSession, TableName, TableShape } from '../sql/sql-session.js';
 import { DUPLICATE_KEY_HINT, NULL_KEY_HINT } from '../sql/sql-errors.js';
 import { quoteIdent, stagedColumnList, tableSql } from '../sql/sql-statements.js';
@@ -96,16 +100,22 @@ export class DuckDBSession implements SqlSession {
   async loadChunk(
     staging: TableName,
     columns: readonly CanonicalColumn[],
-    path: string,
+    chunk: ChunkSource,
     operations: boolean,
   ): Promise<number> {
-    const decoded = columns.map((column, i) =>
-      stageDecodeExpression(column.type, stageFieldName(i), column.name),
-    );
-    if (operations) decoded.push(stageFieldName(columns.length));
+    const fields: StagedFieldRead[] = columns.map((column, index) => ({
+      index,
+      type: column.type,
+      as: stageFieldName(index),
+      label: column.name,
+    }));
+    if (operations) {
+      const index = columns.length;
+      fields.push({ index, type: { kind: 'string' }, as: stageFieldName(index), label: STAGE_OP_COLUMN });
+    }
     const [row] = await this.query(
       `INSERT INTO ${tableSql(staging)} (${stagedColumnList(columns, operations)}) ` +
-        `SELECT ${decoded.join(', ')} FROM ${stageCsvSource(path, decoded.length)}`,
+        chunkQuery(chunk, fields.length, fields),
     );
     return Number(Object.values(row ?? {})[0] ?? 0);
   }

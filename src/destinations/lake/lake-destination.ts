@@ -51,7 +51,10 @@ export interface LakeDestinationOptions {
 
 export class LakeDestination implements Destination {
   /** Appends, replaces and merges (copy-on-write by primary key). */
-  readonly capabilities: DestinationCapabilities = { dispositions: ['append', 'replace', 'merge'] };
+  readonly capabilities: DestinationCapabilities = {
+    dispositions: ['append', 'replace', 'merge'],
+    stagedFormats: ['csv', 'parquet'],
+  };
   private readonly storage: ObjectStorage;
   private db: Promise<DuckDB> | undefined;
   private control: Promise<LakeControl> | undefined;

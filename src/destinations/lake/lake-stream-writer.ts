@@ -12,7 +12,7 @@ import type { SourcePosition, StagedChunk } from '../../core/stream.js';
 import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import type { StagedFieldRead } from '../../engine/stage-decode.js';
-import { stageQuery } from '../../engine/stage-decode.js';
+import { chunkQuery } from '../../engine/chunk-query.js';
 import { writeDataFiles } from '../../lake/data-file-writer.js';
 import type { LocalDataFile } from '../../lake/data-file-writer.js';
 import { assertSnapshotHolds } from '../../lake/commit-check.js';
@@ -123,7 +123,7 @@ export class LakeStreamWriter implements StreamWriter {
   private async writeFiles(
     chunk: StagedChunk,
   ): Promise<{ files: LocalDataFile[]; content: ContentFingerprint }> {
-    const query = stageQuery(chunk.path, this.plan.stream.columns.length, this.reads, chunk.maxRowBytes);
+    const query = chunkQuery(chunk, this.plan.stream.columns.length, this.reads);
     const files = await writeDataFiles(this.db, this.storage, query, {
       ident: this.plan.ident,
       fields: this.fields,

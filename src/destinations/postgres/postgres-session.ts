@@ -9,6 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CanonicalColumn } from '../../core/canonical-types.js';
+import { SluiceError } from '../../core/errors.js';
+import type { ChunkSource } from '../../engine/chunk-query.js';
 import type { SqlDialect, SqlParam, SqlSession, TableName, TableShape } from '../sql/sql-session.js';
 import { quoteIdent, stagedColumnList, tableSql } from '../sql/sql-statements.js';
 import type { PgWhere } from './postgres-errors.js';
@@ -123,9 +125,16 @@ export class PostgresSession implements SqlSession {
   async loadChunk(
     staging: TableName,
     columns: readonly CanonicalColumn[],
-    path: string,
+    chunk: ChunkSource,
     operations: boolean,
   ): Promise<number> {
+    // COPY takes the stage CSV as it is; the destination declares no other staged format.
+    if ((chunk.format ?? 'csv') !== 'csv') {
+      throw new SluiceError('NOT_SUPPORTED', `PostgreSQL loads stage CSV chunks, not ${chunk.format} ones`, {
+        hint: 'this is a bug in Sluice: a source must stage the formats the destination declares (capabilities.stagedFormats)',
+      });
+    }
+    const path = chunk.path;
     const sql = `COPY ${tableSql(staging)} (${stagedColumnList(columns, operations)}) FROM STDIN WITH (FORMAT csv)`;
     const copy = this.client.query(copyFrom(sql));
     try {

@@ -5,6 +5,7 @@
  * differ only in how a staged chunk gets in and how the catalog is read.
  */
 import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
+import type { ChunkSource } from '../../engine/chunk-query.js';
 
 /**
  * The staging table's column for a change stream's operation (`i`, `u`, `d`, or NULL for an
@@ -72,14 +73,15 @@ export interface SqlSession {
   /** The columns and primary key of `table`, or null when there is no such table. */
   describeTable(table: TableName): Promise<TableShape | null>;
   /**
-   * Loads the staged chunk at `path` (stage CSV dialect, fields in `columns` order) into `staging`;
+   * Loads the staged chunk `chunk` (fields in `columns` order; a format the destination declares in
+   * `capabilities.stagedFormats`) into `staging`;
    * with `operations`, each row's trailing field goes to the staging table's `STAGED_OP_COLUMN`.
    * Returns the rows loaded.
    */
   loadChunk(
     staging: TableName,
     columns: readonly CanonicalColumn[],
-    path: string,
+    chunk: ChunkSource,
     operations: boolean,
   ): Promise<number>;
   /** Inside a transaction: waits until no other writer commits to `table` (released at transaction end). */

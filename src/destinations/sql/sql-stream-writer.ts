@@ -64,7 +64,7 @@ export class SqlStreamWriter implements StreamWriter {
         { hint: 'apply change streams with --disposition merge and a primary key' },
       );
     }
-    const loaded = await this.session.loadChunk(staging, stream.columns, chunk.path, operations);
+    const loaded = await this.session.loadChunk(staging, stream.columns, chunk, operations);
     if (loaded !== chunk.rows) {
       throw new SluiceError(
         'DESTINATION_WRITE',

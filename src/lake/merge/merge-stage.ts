@@ -10,7 +10,7 @@ import type { StagedChunk } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../../engine/duckdb.js';
 import type { StagedFieldRead } from '../../engine/stage-decode.js';
-import { stageQuery } from '../../engine/stage-decode.js';
+import { chunkQuery } from '../../engine/chunk-query.js';
 import { STAGE_OP_COLUMN } from '../../core/stage-csv.js';
 import { avroCompatibleName } from '../iceberg-schema.js';
 import type { MergeLayout } from './merge-layout.js';
@@ -51,7 +51,7 @@ export async function stageMergeChunk(
   // Order survives a projection over a single scan and `row_number() OVER ()` (DuckDB's order preservation rules).
   const query =
     `SELECT ${[...names, `${operation} AS ${OP_COLUMN}`, `${chunk.index} * 4294967296 + row_number() OVER () AS ${SEQ_COLUMN}`].join(', ')} ` +
-    `FROM (${stageQuery(chunk.path, columns.length + (chunk.operations ? 1 : 0), fields)})`;
+    `FROM (${chunkQuery(chunk, columns.length + (chunk.operations ? 1 : 0), fields)})`;
   const [row] = await db.queryJson(
     `COPY (${query}) TO ${quoteLiteral(target)} (FORMAT parquet, RETURN_STATS)`,
   );

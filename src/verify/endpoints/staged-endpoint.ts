@@ -1,7 +1,8 @@
 /**
  * A source read through its connector as a verify endpoint (MySQL/MariaDB, files): each table
  * is read once, the way `sluice sync` reads it — the connector's own full read into staged
- * chunks, decoded by the same `stageQuery` the lake and DuckDB destinations load with — into a
+ * chunks (stage CSV or typed Parquet, as the lake would get them), read by the same `chunkQuery`
+ * the lake and DuckDB destinations load with — into a
  * private DuckDB table, which DuckDB then hashes like the lake (`sql-endpoint.ts`, duckdb
  * dialect). So verify sees exactly the values a sync would have loaded: the connector's type
  * mapping (tinyint(1), bit, unsigned bigint, decimal(65,30), zero dates …) and the files
@@ -22,7 +23,7 @@ import { redactUrl } from '../../core/redact.js';
 import type { StreamPlan } from '../../core/stream.js';
 import type { SourceConnector } from '../../connectors/registry.js';
 import { openDuckDB, type DuckDB } from '../../engine/duckdb.js';
-import { stageQuery } from '../../engine/stage-decode.js';
+import { chunkQuery } from '../../engine/chunk-query.js';
 import type { KeyRange, KeyTuple } from '../key-ranges.js';
 import { quoteIdent, tableSql, type TableRef } from '../row-hash.js';
 import type { LeafRow, RangeHash, VerifyEndpoint, VerifyTable } from './endpoint.js';
@@ -143,6 +144,8 @@ class StagedEndpoint implements VerifyEndpoint {
       disposition: 'replace',
       stageDir,
       chunkBytes: CHUNK_BYTES,
+      // What the lake destination reads, so the source stages what a sync into a lake would.
+      stagedFormats: ['csv', 'parquet'],
     };
     const target = tableSql(table);
     const columns = schema.columns;
@@ -159,7 +162,7 @@ class StagedEndpoint implements VerifyEndpoint {
     try {
       for await (const chunk of this.connector.read(plan, null)) {
         try {
-          await this.db.run(`INSERT INTO ${target} ${stageQuery(chunk.path, columns.length, fields)}`);
+          await this.db.run(`INSERT INTO ${target} ${chunkQuery(chunk, columns.length, fields)}`);
         } finally {
           rmSync(chunk.path, { force: true });
           if (chunk.quarantine) rmSync(chunk.quarantine.path, { force: true });
