@@ -65,19 +65,38 @@ export async function loadKeyRanges(
   await options.onResume?.(done);
   const pending = Array.from({ length: total }, (_, range) => range).filter((range) => !done.has(range));
   const chunksOf = new Map<number, number[]>();
-  // One event ahead: the next range streams to disk while this one converts and commits.
-  for await (const event of readAhead(source.readKeyRanges(plan, keys, pending), 1)) {
-    if ('chunk' in event) {
-      await options.write(event.chunk, event.range);
-      chunksOf.set(event.range, [...(chunksOf.get(event.range) ?? []), event.chunk.index]);
-      continue;
+  // A finished range's commit to the staging area runs while the next range's chunks convert
+  // (which used to wait for it). One at a time, in range order, each naming only chunks written
+  // before it started; all are settled before this returns or throws, so the final commit and
+  // an abort see every piece's outcome.
+  let checkpoint: Promise<void> | undefined;
+  let checkpointFailed = false;
+  try {
+    // One chunk ahead: the next range streams to disk while this one converts and commits. The
+    // end-of-range markers take no place (counted, they serialised reading and converting).
+    const events = readAhead(source.readKeyRanges(plan, keys, pending), 1, (event) => 'chunk' in event);
+    for await (const event of events) {
+      // A failed piece stops the load before its next chunk, not only at the next range's end.
+      if (checkpointFailed) await checkpoint;
+      if ('chunk' in event) {
+        await options.write(event.chunk, event.range);
+        chunksOf.set(event.range, [...(chunksOf.get(event.range) ?? []), event.chunk.index]);
+        continue;
+      }
+      done.add(event.range);
+      if (done.size < total) {
+        const position = { done: formatRangeSet(done), ranges: total };
+        const chunks = chunksOf.get(event.range) ?? [];
+        chunksOf.delete(event.range);
+        await checkpoint;
+        checkpoint = writer.checkpoint(chunks, position, keys);
+        checkpoint.catch(() => (checkpointFailed = true));
+      }
     }
-    done.add(event.range);
-    if (done.size < total) {
-      const position = { done: formatRangeSet(done), ranges: total };
-      await writer.checkpoint(chunksOf.get(event.range) ?? [], position, keys);
-      chunksOf.delete(event.range);
-    }
+    await checkpoint;
+  } catch (error) {
+    await checkpoint?.catch(() => undefined);
+    throw error;
   }
   if (done.size !== total) {
     throw new SluiceError('SOURCE_READ', `the key-range read ended after ${done.size} of ${total} ranges`, {

@@ -30,6 +30,46 @@ describe('readAhead', () => {
     expect(log.indexOf('produce 2')).toBeGreaterThan(log.indexOf('consumed 0'));
   });
 
+  it('gives no place ahead to items that do not count: the next counted item streams meanwhile', async () => {
+    // A key-range read: each range's chunk, then a marker that holds nothing.
+    const log: string[] = [];
+    const source = (async function* () {
+      for (let range = 0; range < 3; range++) {
+        log.push(`produce chunk ${range}`);
+        await new Promise((r) => setTimeout(r, 5));
+        yield `chunk ${range}`;
+        yield `end ${range}`;
+      }
+    })();
+    const seen: string[] = [];
+    for await (const item of readAhead(source, 1, (item) => item.startsWith('chunk'))) {
+      seen.push(item);
+      if (item.startsWith('chunk')) await new Promise((r) => setTimeout(r, 30));
+      log.push(`consumed ${item}`);
+    }
+    expect(seen).toEqual(['chunk 0', 'end 0', 'chunk 1', 'end 1', 'chunk 2', 'end 2']);
+    // The next range's chunk streams while the consumer still works on this one...
+    expect(log.indexOf('produce chunk 1')).toBeLessThan(log.indexOf('consumed chunk 0'));
+    expect(log.indexOf('produce chunk 2')).toBeLessThan(log.indexOf('consumed chunk 1'));
+    // ...but never two chunks ahead.
+    expect(log.indexOf('produce chunk 2')).toBeGreaterThan(log.indexOf('consumed chunk 0'));
+
+    // Counted, the marker took the place and the next chunk waited for the consumer.
+    log.length = 0;
+    const counted = (async function* () {
+      for (let range = 0; range < 2; range++) {
+        log.push(`produce chunk ${range}`);
+        yield `chunk ${range}`;
+        yield `end ${range}`;
+      }
+    })();
+    for await (const item of readAhead(counted, 1)) {
+      if (item.startsWith('chunk')) await new Promise((r) => setTimeout(r, 30));
+      log.push(`consumed ${item}`);
+    }
+    expect(log.indexOf('produce chunk 1')).toBeGreaterThan(log.indexOf('consumed chunk 0'));
+  });
+
   it('passes the source error to the consumer and stops the source when the consumer stops', async () => {
     const failing = (async function* () {
       yield 1;

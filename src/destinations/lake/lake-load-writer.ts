@@ -69,6 +69,10 @@ export class LakeLoadWriter extends LakeStreamWriter implements StagedLoadWriter
     return new LakeLoadWriter(storage, db, plan, identity, same && resumedOf(same), same?.files ?? []);
   }
 
+  /**
+   * Runs while the next chunks are written (sync/resumable-load.ts), one at a time: it takes only
+   * the entries of `chunks` out of `written` (after their uploads), and `write` only appends.
+   */
   async checkpoint(chunks: readonly number[], position: SourcePosition, plan: unknown): Promise<void> {
     this.assertOpen('checkpoint');
     await this.uploads.drain();
