@@ -13,7 +13,8 @@ import type { Snapshot } from './table-metadata.js';
 
 /**
  * Fails with VERIFY_MISMATCH unless `snapshot` holds each of `files` exactly once as recorded;
- * with `only`, also unless it holds no other file. `label` names the table.
+ * with `only`, also unless it holds no other file; and unless it lists none of `removed` (paths
+ * a copy-on-write commit replaced). `label` names the table.
  */
 export async function assertSnapshotHolds(
   storage: ObjectStorage,
@@ -21,6 +22,7 @@ export async function assertSnapshotHolds(
   files: readonly DataFile[],
   only: boolean,
   label: string,
+  removed: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const listed = new Map<string, DataFile[]>();
   for (const live of await liveFiles(storage, snapshot)) {
@@ -43,8 +45,12 @@ export async function assertSnapshotHolds(
       );
     }
   }
-  if (only)
+  for (const path of removed) {
+    if (listed.has(path)) problems.push(`${path} is still listed though it was replaced`);
+  }
+  if (only) {
     for (const path of listed.keys()) problems.push(`${path} is listed but was not written by this load`);
+  }
   if (problems.length === 0) return;
   throw new SluiceError(
     'VERIFY_MISMATCH',

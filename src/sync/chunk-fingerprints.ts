@@ -49,7 +49,8 @@ export class ChunkFingerprints {
         const db = await this.open();
         // Unchecked: the destination's checked read of the same file fails on any text the
         // checks refuse, and reads every other text to the same value (a third cheaper).
-        const query = chunkQuery({ ...chunk, path: kept }, columns.length, fields, false);
+        const fieldCount = columns.length + (chunk.operations ? 1 : 0);
+        const query = chunkQuery({ ...chunk, path: kept }, fieldCount, fields, false);
         return await fingerprintOf(
           db,
           `(${query})`,

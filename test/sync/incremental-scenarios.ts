@@ -77,6 +77,8 @@ export async function softDeleteScenario(source: IncrementalSource, fixture: Cha
   await source.sql(fixture.change);
   const report = await source.sync('accounts', options);
   expect(report.status, JSON.stringify(report)).toBe('succeeded');
+  // The merge's content was proved at run time (chunk fingerprints, lake/merge/merge-check.ts).
+  expect(report.streams[0]?.verifiedBy).toBe('content');
   expect(await source.diff('accounts', 'accounts_live')).toMatchObject({ ...IDENTICAL, lakeRows: 18 });
 }
 

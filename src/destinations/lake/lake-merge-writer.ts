@@ -12,7 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
+import { fingerprintOf } from '../../engine/content-fingerprint.js';
 import type { DuckDB } from '../../engine/duckdb.js';
+import { quoteLiteral } from '../../engine/duckdb.js';
+import type { HashedColumn } from '../../engine/typed-row-hash.js';
+import { assertSnapshotHolds } from '../../lake/commit-check.js';
+import { avroCompatibleName } from '../../lake/iceberg-schema.js';
 import type { LocalDataFile } from '../../lake/data-file-writer.js';
 import { applyMerge } from '../../lake/merge/merge-apply.js';
 import type { MergeLayout } from '../../lake/merge/merge-layout.js';
@@ -23,7 +28,7 @@ import type { TableCatalog } from '../../lake/table-catalog.js';
 import { qualifiedName } from '../../lake/table-location.js';
 import type { LoadedTable } from '../../lake/table-versions.js';
 import type { ObjectStorage } from '../../storage/storage.js';
-import type { CommitResult, DestinationStream, StreamWriter } from '../destination.js';
+import type { CommitResult, DestinationStream, StreamWriter, WrittenChunk } from '../destination.js';
 
 /** Everything a merge writer needs, decided by the destination at `openStream`. */
 export interface LakeMergePlan {
@@ -47,13 +52,24 @@ export class LakeMergeWriter implements StreamWriter {
   private workDir: string | undefined;
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
+  readonly contentColumns: number[] = [];
+  /** The staged columns as a staged change file names them, for its fingerprint. */
+  private readonly hashed: HashedColumn[] = [];
+
   constructor(
     private readonly storage: ObjectStorage,
     private readonly db: DuckDB,
     private readonly plan: LakeMergePlan,
-  ) {}
+  ) {
+    plan.stream.columns.forEach((column, index) => {
+      const field = plan.layout.staged[index];
+      if (!field) return;
+      this.contentColumns.push(index);
+      this.hashed.push({ name: avroCompatibleName(field.name), type: column.type });
+    });
+  }
 
-  async write(chunk: StagedChunk): Promise<void> {
+  async write(chunk: StagedChunk): Promise<WrittenChunk> {
     this.assertOpen('write');
     this.workDir ??= await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-merge-'));
     const target = path.join(this.workDir, `${String(chunk.index).padStart(5, '0')}-${randomUUID()}.parquet`);
@@ -70,6 +86,8 @@ export class LakeMergeWriter implements StreamWriter {
     this.staged.push(target);
     this.rowsStaged += rows;
     await fs.rm(chunk.path, { force: true });
+    // Every change as staged for the merge, deletes included (their non-key values as staged).
+    return { content: await fingerprintOf(this.db, `read_parquet(${quoteLiteral(target)})`, this.hashed) };
   }
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
@@ -114,6 +132,15 @@ export class LakeMergeWriter implements StreamWriter {
       throw error;
     }
     await this.finish('committed');
+    // The merge's files were proved before publishing (merge-check.ts); the snapshot must list them.
+    await assertSnapshotHolds(
+      this.storage,
+      committed.snapshot,
+      files,
+      false,
+      qualifiedName(layout.ident),
+      outcome.removed,
+    );
     const { stats } = outcome;
     return {
       snapshotId: String(committed.snapshot['snapshot-id']),
@@ -122,6 +149,7 @@ export class LakeMergeWriter implements StreamWriter {
       filesWritten: files.length,
       totalRows: Number(committed.snapshot.summary['total-records']),
       rowsStaged: this.rowsStaged,
+      contentChecked: true,
       merge: {
         inserted: stats.inserted,
         updated: stats.updated,

@@ -11,6 +11,7 @@
  * the cost is rewriting whole files, which key bounds and partitions keep to the files a batch
  * actually touches.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteIdent, quoteLiteral } from '../../engine/duckdb.js';
@@ -27,6 +28,7 @@ import { liveFiles } from '../manifest-io.js';
 import { boundSpecById } from '../partitioning/partition-spec.js';
 import { currentSnapshot } from '../table-metadata.js';
 import type { LoadedTable } from '../table-versions.js';
+import { assertMergeHolds } from './merge-check.js';
 import { filesHoldingKeys, filesInKeyRange, keyRanges } from './merge-candidates.js';
 import type { MergeLayout } from './merge-layout.js';
 import { OP_COLUMN, SEQ_COLUMN } from './merge-stage.js';
@@ -125,6 +127,18 @@ export async function applyMerge(
       prefix: 'merge',
     },
   );
+  try {
+    await assertMergeHolds(
+      db,
+      layout,
+      incoming,
+      affectedPaths,
+      files.map((file) => file.localPath),
+    );
+  } catch (error) {
+    await Promise.allSettled(files.map((file) => fs.rm(file.localPath, { force: true })));
+    throw error;
+  }
   return {
     files,
     removed: new Set(affected.map((file) => file.dataFile.file_path)),
