@@ -5,9 +5,10 @@
  * bytes, nested values, widened types, columns some files lack), with the same quarantined rows
  * and the same positions; and a Parquet chunk whose column has another type is refused.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorForUrl } from '../../src/connectors/registry.js';
 import type {
@@ -49,6 +50,11 @@ beforeAll(async () => {
        CASE i WHEN 1 THEN 'NaN'::FLOAT WHEN 2 THEN '-0.0'::FLOAT ELSE 'inf'::FLOAT END AS f,
        INTERVAL (i) DAY AS span, {'a': i, 'b': [i, NULL]} AS st, make_timestamp(1700000000000000)::TIMESTAMP_NS AS ns
      FROM range(1, 4) t(i)) TO '${at('typed.parquet')}' (FORMAT parquet)`,
+  );
+  // One file of several row groups, staged as several Parquet chunks.
+  await mkdir(at('large'));
+  await db.run(
+    `COPY (SELECT i AS id, 'row ' || i AS label, i / 100 AS amount FROM range(300000) t(i)) TO '${at('large', 'big.csv')}' (HEADER true)`,
   );
   // Several small files read as one group: a column only some have, and types widened across them.
   await mkdir(at('parts'));
@@ -185,11 +191,6 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
   });
 
   it('a large file becomes several Parquet chunks of about a quarter of chunkBytes, the last carrying its position', async () => {
-    const file = at('large', 'big.csv');
-    await mkdir(at('large'));
-    await db.run(
-      `COPY (SELECT i AS id, 'row ' || i AS label, i / 100 AS amount FROM range(300000) t(i)) TO '${file}' (HEADER true)`,
-    );
     const url = `file:${at('large')}/*.csv`;
     const csv = await readAs(url, undefined, { mode: 'incremental' });
     const parquet = await readAs(url, ['parquet'], { mode: 'incremental', chunkBytes: 4 * 1024 * 1024 });
@@ -203,6 +204,43 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
     expect(parquet.chunks.at(-1)?.position).toEqual(csv.chunks.at(-1)?.position);
     expect(parquet.rows).toHaveLength(300000);
     expect(parquet.rows).toEqual(csv.rows);
+  });
+
+  it('a header-only file, a file of bad rows only and a gzip file', async () => {
+    await mkdir(at('odd'));
+    await writeFile(at('odd', 'a-header.csv'), 'id,name\n');
+    await writeFile(at('odd', 'b-bad.csv'), 'id,name\n1,x,extra\n2\n');
+    await writeFile(at('odd', 'c-good.csv.gz'), gzipSync('id,name\n3,"y"\n4,z\n'));
+    const read = await expectSameBothWays(`file:${at('odd')}/*`, 2);
+    expect(read.quarantine.map(([file, line]) => [file, line])).toEqual([
+      [at('odd', 'b-bad.csv'), '2'],
+      [at('odd', 'b-bad.csv'), '3'],
+    ]);
+  });
+
+  it('stopping a read early leaves only the chunk yielded', async () => {
+    const connector = connectorForUrl(`file:${at('large')}/*.csv`);
+    const stageDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-files-parquet-stop-'));
+    try {
+      const [schema] = await connector.discover();
+      const plan: StreamPlan = {
+        schema: schema!,
+        mode: 'full',
+        primaryKey: [],
+        disposition: 'append',
+        stageDir,
+        chunkBytes: 4 * 1024 * 1024,
+        stagedFormats: ['parquet'],
+      };
+      for await (const chunk of connector.read(plan, null)) {
+        expect(chunk.index).toBe(0);
+        break;
+      }
+      expect(await readdir(stageDir)).toEqual(['chunk-000000.parquet']);
+    } finally {
+      await connector.close();
+      await rm(stageDir, { recursive: true, force: true });
+    }
   });
 
   it('an incremental read ends at the same position, and the next read finds nothing new', async () => {
