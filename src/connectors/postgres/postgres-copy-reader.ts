@@ -6,10 +6,10 @@
  * consumer of the chunks pushes back to the server and memory stays flat for any table size.
  */
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { SourcePosition, StagedChunk, StreamPlan } from '../../core/stream.js';
 import { cursorColumnOf, drainChunks, keysPlan, withFinalPosition } from '../cursor-position.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
+import { CopyOutStream } from './copy-out-stream.js';
 import { readError } from './postgres-errors.js';
 import { incrementalWindow, readHorizon } from './postgres-incremental.js';
 import type { IncrementalWindow } from './postgres-incremental.js';
@@ -62,10 +62,12 @@ export async function* readTableWithCopy(
     const keys = keysPlan(plan);
     if (keys) {
       sql = copyStatement(keys);
-      await drainChunks(splitCsvIntoChunks(client.query(copyTo(sql)), keys.stageDir, keys.chunkBytes));
+      await drainChunks(
+        splitCsvIntoChunks(client.query(new CopyOutStream(sql)), keys.stageDir, keys.chunkBytes),
+      );
     }
     sql = copyStatement(plan, window);
-    const copy = client.query(copyTo(sql));
+    const copy = client.query(new CopyOutStream(sql));
     // The driver may report a late error after the consumer stopped reading; it is handled by
     // closing the client, and must not become an unhandled 'error' event.
     copy.on('error', () => undefined);

@@ -18,9 +18,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { StreamPlan } from '../../core/stream.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
+import { CopyOutStream } from './copy-out-stream.js';
 import { interleave } from '../interleave-chunks.js';
 import type { KeyRangeEvent, KeyRangePlan } from '../key-range-read.js';
 import { boundsFromSample, rangeBounds, rangeCount } from '../key-range-read.js';
@@ -151,7 +151,7 @@ async function* readQueue(
       sql = copyStatement(plan, { where, operation: null });
       const stageDir = path.join(plan.stageDir, `range-${range}`);
       await mkdir(stageDir, { recursive: true });
-      const copy = client.query(copyTo(sql));
+      const copy = client.query(new CopyOutStream(sql));
       // A late driver error after the consumer stopped is handled by ending the client.
       copy.on('error', () => undefined);
       for await (const chunk of splitCsvIntoChunks(copy, stageDir, plan.chunkBytes)) yield { range, chunk };
