@@ -32,6 +32,12 @@ import { stageAsParquet } from './stage-parquet.js';
  * `chunkBytes` (snappy Parquet is ~3× smaller than stage CSV), held decoded once by the loader.
  */
 const PARQUET_CHUNK_DIVISOR = 4;
+/**
+ * Files read by one statement at most (a `UNION ALL` of their readers, each with its own reject
+ * tables): 300 small files read in one took 2.4 s where staging them as CSV took 5.2 s, and the
+ * cap keeps the statement's size and planning bounded for globs of many thousands.
+ */
+const MAX_GROUP_FILES = 256;
 
 /** What one read works with. */
 export interface FilesRead {
@@ -173,13 +179,16 @@ async function* readFilesAsParquet(read: FilesRead): AsyncGenerator<StagedChunk>
   }
 }
 
-/** Consecutive files of up to `bytes` together (a larger file alone), read as one group. */
+/**
+ * Consecutive files of up to `bytes` and `MAX_GROUP_FILES` together (a larger file alone), read
+ * as one group.
+ */
 function fileGroups(files: readonly ListedFile[], bytes: number): ListedFile[][] {
   const groups: ListedFile[][] = [];
   let group: ListedFile[] = [];
   let size = 0;
   for (const file of files) {
-    if (group.length > 0 && size + file.size > bytes) {
+    if (group.length > 0 && (size + file.size > bytes || group.length >= MAX_GROUP_FILES)) {
       groups.push(group);
       group = [];
       size = 0;
