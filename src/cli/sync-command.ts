@@ -8,6 +8,9 @@ import { addCdcSyncOptions, runCdcSync } from './cdc-command.js';
 import type { CdcSyncFlags } from './cdc-command.js';
 import type { SyncProgress, SyncReport, SyncRequest } from '../sync/sync-report.js';
 import { EXIT } from './exit-codes.js';
+import { verifyEndpoints } from '../verify/verify-tables.js';
+import { reportJson } from '../verify/verify-report.js';
+import { printVerifyReport } from './verify-command.js';
 import { formatBytes, formatCount, formatDuration, info, printJson, printTable } from './output.js';
 import { commaList, oneOf, parseDuration, positiveInt } from './parse-options.js';
 import { projectSyncRequests } from './project-syncs.js';
@@ -32,6 +35,7 @@ interface SyncFlags extends CdcSyncFlags {
   json?: boolean;
   wait?: string;
   chunkRows?: string;
+  verify?: boolean;
 }
 
 export function registerSync(program: Command): void {
@@ -99,7 +103,11 @@ export function registerSync(program: Command): void {
       '--chunk-rows <n>',
       "full loads into a lake: rows per key range committed to the table's staging branch, so a crash resumes after the last one (default 1000000)",
     )
-    .option('--json', 'print the run report as JSON on stdout')
+    .option(
+      '--verify',
+      'after the sync, compare every synced table with the source row by row, as sluice verify does; exit 1 on a difference (for a source nobody changes meanwhile, e.g. a migration)',
+    )
+    .option('--json', 'print the run report as JSON on stdout (with --verify, its report under "verify")')
     .option(
       '--wait <duration>',
       'when another run is syncing a table, wait up to this long for it (e.g. 30s, 10m); default: fail at once',
@@ -133,6 +141,11 @@ readers see the previous version until the whole load is published.`,
     let failed = false;
     for (const request of requests) {
       if (request.mode === 'cdc') {
+        if (flags.verify) {
+          throw new SluiceError('USAGE', '--verify does not apply to --mode cdc', {
+            hint: 'a change stream never stops changing; compare a quiet moment with sluice verify --from … --to …',
+          });
+        }
         const lease = waitMs !== undefined ? { lease: { waitMs } } : {};
         failed ||= (await runCdcSync({ ...request, ...lease }, flags)).status === 'failed';
         continue;
@@ -143,9 +156,21 @@ readers see the previous version until the whole load is published.`,
         ...(chunkRows !== undefined && { chunkRows }),
         ...(flags.json ? {} : { onProgress: printProgress }),
       });
-      if (flags.json) printJson(report);
+      // Every run checks what it moved (verifiedBy); --verify also reads the source again.
+      const verified =
+        flags.verify && report.status === 'succeeded'
+          ? await verifyEndpoints({
+              from: request.from,
+              to: request.to,
+              tables: report.streams.map((stream) => stream.stream),
+              ...(request.primaryKey && { primaryKey: request.primaryKey }),
+              ...(flags.json ? {} : { onTable: (table) => info(`verified ${table.table}: ${table.status}`) }),
+            })
+          : undefined;
+      if (flags.json) printJson(verified ? { ...report, verify: reportJson(verified) } : report);
       else printReport(report);
-      failed ||= report.status === 'failed';
+      if (verified && !flags.json) printVerifyReport(verified, 10);
+      failed ||= report.status === 'failed' || verified?.identical === false;
     }
     if (failed) process.exitCode = EXIT.failed;
   });

@@ -77,7 +77,7 @@ Examples:
         ...(flags.json ? {} : { onTable: (table) => info(`verified ${table.table}: ${table.status}`) }),
       });
       if (flags.json) printJson(reportJson(report));
-      else printReport(report, show);
+      else printVerifyReport(report, show);
       process.exitCode = report.identical ? EXIT.ok : EXIT.failed;
     });
 }
@@ -113,7 +113,8 @@ function printDetails(table: TableVerification, show: number): void {
   process.stdout.write(`${table.table}\n${lines.join('\n')}\n`);
 }
 
-function printReport(report: VerifyReport, show: number): void {
+/** The verify report as a table, the details of every differing table, and the verdict. */
+export function printVerifyReport(report: VerifyReport, show: number): void {
   printTable(
     ['table', 'status', 'source rows', 'destination rows', 'missing', 'extra', 'changed'],
     report.tables.map((t) => [
