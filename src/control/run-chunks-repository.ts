@@ -6,6 +6,9 @@
 import type { SourcePosition } from '../core/stream.js';
 import type { ControlQueries } from './control-db.js';
 
+/** Chunk indexes `forget` deletes per statement. */
+const FORGET_BATCH = 500;
+
 /** One chunk a run loaded. */
 export interface ChunkManifest {
   /** Stream name, `namespace.table`. */
@@ -69,12 +72,14 @@ export class RunChunksRepository {
 
   /** Forgets some of a stream's chunks in a run (a retry reads their data again). */
   async forget(runId: string, stream: string, indexes: readonly number[]): Promise<void> {
-    for (const index of indexes) {
-      await this.db.execute('DELETE FROM run_chunks WHERE run_id = $1 AND stream = $2 AND chunk_index = $3', [
-        runId,
-        stream,
-        index,
-      ]);
+    // A few hundred indexes per statement: one round trip each, well inside both engines' limits.
+    for (let start = 0; start < indexes.length; start += FORGET_BATCH) {
+      const batch = indexes.slice(start, start + FORGET_BATCH);
+      const placeholders = batch.map((_, i) => `$${i + 3}`).join(', ');
+      await this.db.execute(
+        `DELETE FROM run_chunks WHERE run_id = $1 AND stream = $2 AND chunk_index IN (${placeholders})`,
+        [runId, stream, ...batch],
+      );
     }
   }
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ControlDb } from '../../src/control/control-db.js';
 import { loadMigrations } from '../../src/control/migrate.js';
 import { openControlDb } from '../../src/control/open-control-db.js';
+import { RunChunksRepository } from '../../src/control/run-chunks-repository.js';
 import { RunsRepository } from '../../src/control/runs-repository.js';
 import { StateRepository } from '../../src/control/state-repository.js';
 import { SluiceError } from '../../src/core/errors.js';
@@ -44,6 +45,40 @@ export function describeControlDb(label: string, home: () => ControlHome): void 
       expect(versions.length).toBeGreaterThan(0);
       await withDb(url, async (db) => expect(await migrationRows(db)).toEqual(versions));
       await withDb(url, async (db) => expect(await migrationRows(db)).toEqual(versions));
+    });
+
+    it('forgets exactly the chunk manifests named, in batches, and keeps the others', async () => {
+      const url = await home().freshUrl();
+      await withDb(url, async (db) => {
+        const run = await new RunsRepository(db).startRun({
+          source: 'sqlite:a.db',
+          destination: 'lake:/l',
+          mode: 'full',
+        });
+        const chunks = new RunChunksRepository(db);
+        const manifest = (stream: string, index: number) => ({
+          stream,
+          index,
+          rows: 1,
+          bytes: 1,
+          contentSha256: 'ab',
+          startPosition: null,
+          endPosition: { range: index },
+        });
+        for (let index = 0; index < 1203; index++) await chunks.record(run.id, manifest('s.t', index));
+        await chunks.record(run.id, manifest('s.other', 3));
+        // More than two statements' worth (FORGET_BATCH is 500), in no particular order.
+        const doomed = Array.from({ length: 1203 }, (_, i) => i)
+          .filter((i) => i % 3 === 0 || i > 1100)
+          .reverse();
+        await chunks.forget(run.id, 's.t', doomed);
+        const left = await chunks.list(run.id);
+        const gone = new Set(doomed);
+        expect(left.filter((c) => c.stream === 's.t').map((c) => c.index)).toEqual(
+          Array.from({ length: 1203 }, (_, i) => i).filter((i) => !gone.has(i)),
+        );
+        expect(left.filter((c) => c.stream === 's.other').map((c) => c.index)).toEqual([3]);
+      });
     });
 
     it('lets two openers in one process migrate a fresh database at once', async () => {
