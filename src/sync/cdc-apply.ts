@@ -9,6 +9,8 @@ import type { LogPosition, StreamChanges } from '../cdc/change-capture.js';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import type { StagedChunk, StreamPlan } from '../core/stream.js';
 import type { CommitResult, Destination, DestinationStream } from '../destinations/destination.js';
+import type { ChunkFingerprints } from './chunk-fingerprints.js';
+import { assertCommitCount, writeProved } from './run-checks.js';
 import type { StreamLease } from './stream-lease.js';
 
 /** One stream as a CDC run applies it. */
@@ -21,6 +23,8 @@ export interface CdcTarget {
   lease: StreamLease;
   /** Position its table holds (from the destination), or null before its first snapshot. */
   position: LogPosition | null;
+  /** The run's fingerprinting of staged chunks, for the content check of each write. */
+  fingerprints: ChunkFingerprints;
 }
 
 /** What applying to one stream did. */
@@ -35,19 +39,47 @@ export interface Applied {
   filesWritten: number;
   /** The last snapshot committed. */
   snapshotId: string | null;
+  /** Commits made, each with its row count checked. */
+  commits: number;
+  /** Of those, commits whose content was proved too (`CommitResult.contentChecked`). */
+  contentChecked: number;
 }
 
 /** An empty result to add to. */
 export function noneApplied(): Applied {
-  return { rows: 0, rowsWritten: 0, bytesWritten: 0, filesWritten: 0, snapshotId: null };
+  return {
+    rows: 0,
+    rowsWritten: 0,
+    bytesWritten: 0,
+    filesWritten: 0,
+    snapshotId: null,
+    commits: 0,
+    contentChecked: 0,
+  };
 }
 
-function add(total: Applied, result: CommitResult, rows: number): void {
-  total.rows += rows;
-  total.rowsWritten += result.rowsWritten;
-  total.bytesWritten += result.bytesWritten;
-  total.filesWritten += result.filesWritten;
-  total.snapshotId = result.snapshotId;
+/** Adds what one more application did to `total`. */
+export function addApplied(total: Applied, applied: Applied): void {
+  total.rows += applied.rows;
+  total.rowsWritten += applied.rowsWritten;
+  total.bytesWritten += applied.bytesWritten;
+  total.filesWritten += applied.filesWritten;
+  total.snapshotId = applied.snapshotId ?? total.snapshotId;
+  total.commits += applied.commits;
+  total.contentChecked += applied.contentChecked;
+}
+
+/** What one commit of `rows` staged rows did, as an application. */
+function appliedBy(result: CommitResult, rows: number): Applied {
+  return {
+    rows,
+    rowsWritten: result.rowsWritten,
+    bytesWritten: result.bytesWritten,
+    filesWritten: result.filesWritten,
+    snapshotId: result.snapshotId,
+    commits: 1,
+    contentChecked: result.contentChecked ? 1 : 0,
+  };
 }
 
 /** Writes `chunks` to the stream's table with `disposition` and commits them at `position`. */
@@ -73,12 +105,15 @@ export async function commitChunks(
   });
   try {
     let rows = 0;
+    const name = `${schema.namespace}.${schema.name}`;
     for await (const chunk of chunks) {
-      await writer.write(chunk);
+      await writeProved(writer, chunk, columns, target.fingerprints, `${name} chunk ${chunk.index}`);
       rows += chunk.rows;
     }
     await target.lease.assertHeld();
-    add(total, await writer.commit(position), rows);
+    const result = await writer.commit(position);
+    assertCommitCount(name, rows, result);
+    addApplied(total, appliedBy(result, rows));
   } catch (error) {
     await writer.abort().catch(() => undefined);
     throw error;

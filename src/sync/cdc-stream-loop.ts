@@ -11,7 +11,7 @@ import { SluiceError } from '../core/errors.js';
 import type { StreamPlan } from '../core/stream.js';
 import type { Destination } from '../destinations/destination.js';
 import type { Applied, CdcTarget } from './cdc-apply.js';
-import { applyStreamChanges } from './cdc-apply.js';
+import { addApplied, applyStreamChanges } from './cdc-apply.js';
 import { saveCommittedColumns } from './cdc-columns.js';
 import type { CdcFigures } from './cdc-report.js';
 import { LatencySamples } from './cdc-report.js';
@@ -144,13 +144,4 @@ async function startPosition(loop: StreamLoop): Promise<LogPosition> {
   if (start === null)
     throw new SluiceError('USAGE', 'no tables to capture', { hint: 'name tables with --tables' });
   return start;
-}
-
-/** Adds one application's figures to a stream's total. */
-export function addApplied(total: Applied, applied: Applied): void {
-  total.rows += applied.rows;
-  total.rowsWritten += applied.rowsWritten;
-  total.bytesWritten += applied.bytesWritten;
-  total.filesWritten += applied.filesWritten;
-  total.snapshotId = applied.snapshotId ?? total.snapshotId;
 }

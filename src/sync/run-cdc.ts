@@ -27,6 +27,7 @@ import { supportsDisposition } from '../destinations/destination.js';
 import { destinationForUrl } from '../destinations/registry.js';
 import type { Applied, CdcTarget } from './cdc-apply.js';
 import { commitChunks, noneApplied } from './cdc-apply.js';
+import { ChunkFingerprints } from './chunk-fingerprints.js';
 import type { CdcReport } from './cdc-report.js';
 import { saveCommittedColumns, withCommittedColumns } from './cdc-columns.js';
 import { streamChanges } from './cdc-stream-loop.js';
@@ -85,6 +86,7 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
   const stageRoot = await mkdtemp(path.join(os.tmpdir(), 'sluice-cdc-'));
   const capture = definition.fromUrl(request.from, { name: captureName(connector), stageDir: stageRoot });
   const leases: StreamLease[] = [];
+  const fingerprints = new ChunkFingerprints();
   const started = Date.now();
   const progress = new StateRepository(recorder.db);
   const sourceKey = `cdc:${redact(request.from)}`;
@@ -121,6 +123,7 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
         plan: position === null ? plan : await withCommittedColumns(progress, sourceKey, leaseKey, plan),
         lease,
         position,
+        fingerprints,
         table: {
           ...(request.partitionBy && { partitionBy: request.partitionBy }),
           ...(request.schemaPolicy && { schemaPolicy: request.schemaPolicy }),
@@ -168,7 +171,7 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
     throw error;
   } finally {
     await Promise.allSettled(leases.map((l) => l.release()));
-    await Promise.allSettled([capture.close(), connector.close(), destination.close()]);
+    await Promise.allSettled([capture.close(), connector.close(), destination.close(), fingerprints.close()]);
     await recorder.close();
     await rm(stageRoot, { recursive: true, force: true });
   }
@@ -253,7 +256,11 @@ function streamReport(stream: string, applied: Applied, started: number): Stream
     bytesWritten: applied.bytesWritten,
     filesWritten: applied.filesWritten,
     attempts: 1,
-    verification: 'not-run',
+    // Every commit's row count was checked (cdc-apply.ts); content too where the writer proves it.
+    verification: applied.commits > 0 ? 'passed' : 'not-run',
+    ...(applied.commits > 0 && {
+      verifiedBy: applied.contentChecked === applied.commits ? ('content' as const) : ('rows' as const),
+    }),
     snapshotId: applied.snapshotId,
     durationMs: Date.now() - started,
   };
@@ -269,7 +276,8 @@ function summarise(runId: string, streams: StreamReport[], started: number): Cdc
     bytesRead: 0,
     rowsWritten: sum((s) => s.rowsWritten),
     rowsQuarantined: 0,
-    verification: 'not-run',
+    verification:
+      streams.length > 0 && streams.every((s) => s.verification === 'passed') ? 'passed' : 'not-run',
     bytesWritten: sum((s) => s.bytesWritten),
     durationMs: Date.now() - started,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

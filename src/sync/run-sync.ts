@@ -22,7 +22,8 @@ import type {
 import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
-import { ChunkFingerprints, assertChunkContent } from './chunk-fingerprints.js';
+import { ChunkFingerprints } from './chunk-fingerprints.js';
+import { assertCommitCount, writeProved } from './run-checks.js';
 import { fileSha256 } from './file-sha256.js';
 import { runCdc } from './run-cdc.js';
 import { failedStreamReport, runGuardedStream } from './guarded-stream.js';
@@ -299,14 +300,13 @@ async function syncStream(
       // Hashed before write() when the connector did not hash it while staging: the destination
       // may delete the staged file once it has loaded it.
       const contentSha256 = chunk.sha256 ?? (await fileSha256(chunk.path));
-      const columns = writer?.contentColumns;
-      const staged = columns && (await fingerprints.start(chunk, schema.columns, columns));
-      const written = await writer?.write(chunk);
-      if (staged) {
-        assertChunkContent(
+      if (writer) {
+        await writeProved(
+          writer,
+          chunk,
+          schema.columns,
+          fingerprints,
           `${name} chunk ${chunkOffset + chunk.index}`,
-          await staged.result,
-          written?.content,
         );
       }
       await recorder.recordChunk(runId, {
@@ -359,19 +359,7 @@ async function syncStream(
     const result = await writer.commit(position);
     // Run-time check of what moved: every staged row must be in the commit (a merge consumes them
     // all). A destination that proves content did so chunk by chunk and read its commit back.
-    const consumed = result.rowsStaged ?? result.rowsWritten;
-    const expected = rowsRead + (resumedLoad?.rowsResumed ?? 0);
-    if (consumed !== expected) {
-      throw new SluiceError(
-        'VERIFY_MISMATCH',
-        `${name}: read ${rowsRead} rows` +
-          (resumedLoad?.rowsResumed ? ` (and resumed ${resumedLoad.rowsResumed})` : '') +
-          ` but the commit holds ${consumed}`,
-        {
-          hint: 'this is a bug in Sluice; the snapshot is in history and can be inspected with `sluice history`',
-        },
-      );
-    }
+    assertCommitCount(name, rowsRead, result, resumedLoad?.rowsResumed ?? 0);
     progress('done', rowsRead, bytesRead);
     return {
       stream: name,

@@ -63,6 +63,10 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     expect(second.cdc.sourceLagBytes).toEqual(expect.any(Number));
     // 9 readings (2024-06-02 … 06-10) move to the 2025 partition: each a delete and an insert.
     expect(second.cdc.changes).toBe(1 + 10 + 10 + 2 + 2 + 2 * 9);
+    // Each batch's merge was checked at run time: row counts, chunk fingerprints, the merge's rows.
+    expect(second.verification).toBe('passed');
+    for (const stream of second.streams)
+      expect(stream).toMatchObject({ verification: 'passed', verifiedBy: 'content' });
     expect(await diffPostgresTable(url, target.lake, 'items')).toMatchObject(IDENTICAL);
     expect(await diffPostgresTable(url, target.lake, 'readings')).toMatchObject(IDENTICAL);
 
