@@ -190,10 +190,10 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
     expect(read.quarantine.map(([file, line]) => [file, line])).toEqual([[at('parts', 'b.csv'), '3']]);
   });
 
-  it('a large file becomes several Parquet chunks of about a quarter of chunkBytes, the last carrying its position', async () => {
+  it('a large file becomes several Parquet chunks of about chunkBytes, the last carrying its position', async () => {
     const url = `file:${at('large')}/*.csv`;
     const csv = await readAs(url, undefined, { mode: 'incremental' });
-    const parquet = await readAs(url, ['parquet'], { mode: 'incremental', chunkBytes: 4 * 1024 * 1024 });
+    const parquet = await readAs(url, ['parquet'], { mode: 'incremental', chunkBytes: 1024 * 1024 });
     const data = parquet.chunks.filter((c) => c.rows > 0);
     expect(data.length).toBeGreaterThanOrEqual(2);
     expect(data.map((c) => c.index)).toEqual(data.map((_, i) => i));
@@ -229,7 +229,7 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
         primaryKey: [],
         disposition: 'append',
         stageDir,
-        chunkBytes: 4 * 1024 * 1024,
+        chunkBytes: 1024 * 1024,
         stagedFormats: ['parquet'],
       };
       for await (const chunk of connector.read(plan, null)) {
