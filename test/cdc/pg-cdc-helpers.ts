@@ -72,6 +72,9 @@ export function okReport<T = CdcCliReport>(result: CliResult): T {
 /** The part of `sluice sync --mode cdc --json` the tests read. */
 export interface CdcCliReport {
   status: string;
+  /** The run's check outcome, and each stream's (with what it compared). */
+  verification: string;
+  streams: { stream: string; verification: string; verifiedBy?: string }[];
   cdc: {
     batches: number;
     transactions: number;

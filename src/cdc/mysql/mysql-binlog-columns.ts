@@ -121,10 +121,11 @@ export function checkBinlogColumnTypes(
   names: readonly string[],
   types: readonly number[],
 ): void {
+  const codes = expectedCodes(columns);
   for (let i = 0; i < names.length; i++) {
     const column = columns[i];
     const type = types[i] ?? -1;
-    const expected = column ? TYPE_CODES[parseMysqlColumnType(column.sourceType, false).dataType] : undefined;
+    const expected = codes[i];
     if (column && column.name === names[i] && (!expected || expected.includes(type))) continue;
     throw new SluiceError(
       'SCHEMA_CHANGE',
@@ -132,4 +133,16 @@ export function checkBinlogColumnTypes(
       { hint: 're-snapshot the table with `sluice sync --mode cdc --resnapshot`' },
     );
   }
+}
+
+/** Each column list's expected type codes, parsed once: the check runs for every rows event. */
+const codesByColumns = new WeakMap<readonly CanonicalColumn[], readonly (readonly number[] | undefined)[]>();
+
+function expectedCodes(columns: readonly CanonicalColumn[]): readonly (readonly number[] | undefined)[] {
+  let codes = codesByColumns.get(columns);
+  if (!codes) {
+    codes = columns.map((column) => TYPE_CODES[parseMysqlColumnType(column.sourceType, false).dataType]);
+    codesByColumns.set(columns, codes);
+  }
+  return codes;
 }
