@@ -108,15 +108,20 @@ function printCdcReport(report: CdcReport): void {
 export function registerCdc(program: Command): void {
   const cdc = program
     .command('cdc')
-    .description('inspect or remove what change data capture keeps on a source (slot, publication)');
+    .description(
+      'inspect or remove what change data capture keeps on a source (PostgreSQL: slot, publication; MySQL/MariaDB: nothing, its position is in the destination)',
+    );
   cdc
     .command('status')
-    .description('position, lag and health of the replication slot Sluice reads')
-    .requiredOption('--from <source>', 'postgres://user:pass@host:port/db[?schema=s]')
+    .description('position, lag and health of what Sluice reads: the replication slot, or the binlog')
+    .requiredOption(
+      '--from <source>',
+      'postgres://user:pass@host:port/db[?schema=s] | mysql://user:pass@host:port/db (also mariadb://)',
+    )
     .option('--json', 'print the status as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  sluice cdc status --from postgres://app@localhost/shop\n  sluice cdc status --from postgres://app@localhost/shop --json',
+      '\nExamples:\n  sluice cdc status --from postgres://app@localhost/shop\n  sluice cdc status --from postgres://app@localhost/shop --json\n  sluice cdc status --from mysql://repl@localhost/shop',
     )
     .action(async (flags: { from: string; json?: boolean }) => {
       const status = await withCapture(flags.from, (capture) => capture.status());
@@ -125,10 +130,18 @@ export function registerCdc(program: Command): void {
     });
   cdc
     .command('drop')
-    .description('remove the replication slot and publication (the next cdc sync needs --resnapshot)')
-    .requiredOption('--from <source>', 'postgres://user:pass@host:port/db[?schema=s]')
+    .description(
+      'remove the replication slot and publication (the next cdc sync needs --resnapshot); nothing to remove for MySQL/MariaDB',
+    )
+    .requiredOption(
+      '--from <source>',
+      'postgres://user:pass@host:port/db[?schema=s] | mysql://user:pass@host:port/db (also mariadb://)',
+    )
     .option('--json', 'print what was dropped as JSON')
-    .addHelpText('after', '\nExamples:\n  sluice cdc drop --from postgres://app@localhost/shop')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sluice cdc drop --from postgres://app@localhost/shop\n  sluice cdc drop --from postgres://app@localhost/shop --json',
+    )
     .action(async (flags: { from: string; json?: boolean }) => {
       const status = await withCapture(flags.from, async (capture) => {
         const before = await capture.status();
