@@ -346,9 +346,9 @@ async function syncStream(
       ? await stageReconciledDeletes(destination, { ...basePlan, keysDir, stageDir, position })
       : null;
     if (deletes) {
-      await writer.write(deletes);
+      // Like any chunk: content-checked, counted in rowsRead, and recorded with its manifest.
+      await load(deletes, deletes.position);
       rowsDeleted = deletes.rows;
-      rowsRead += deletes.rows;
     }
     // Over a `fail` policy's threshold nothing of the stream is committed (quarantine-policy.ts).
     const warning = checkQuarantine(basePlan.quarantine, name, quarantine.rows, rowsRead);

@@ -101,6 +101,8 @@ export async function reconcileDeletesScenario(
   const reconciled = await source.sync('stock', { reconcileDeletes: true });
   expect(reconciled.status, JSON.stringify(reconciled)).toBe('succeeded');
   expect(reconciled.streams[0]?.rowsDeleted).toBe(3);
+  // The staged deletes are checked like any chunk (their content, then the commit's count).
+  expect(reconciled.streams[0]?.verifiedBy).toBe('content');
   expect(await source.diff('stock')).toMatchObject({ ...IDENTICAL, lakeRows: 37 });
   // Nothing left to delete: the next run stages no deletes.
   const again = await source.sync('stock', { reconcileDeletes: true });
