@@ -7,7 +7,10 @@ import type { CanonicalColumn } from '../../core/canonical-types.js';
 import { duckdbType } from '../../core/canonical-types.js';
 import { STAGE_OP_COLUMN } from '../../core/stage-csv.js';
 import { SluiceError, isSluiceError } from '../../core/errors.js';
+import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
+import { fingerprintOf } from '../../engine/content-fingerprint.js';
 import type { DuckDB } from '../../engine/duckdb.js';
+import type { HashedColumn } from '../../engine/typed-row-hash.js';
 import type { ChunkSource } from '../../engine/chunk-query.js';
 import { chunkQuery } from '../../engine/chunk-query.js';
 import type { StagedFieldRead } from '../../engine/stage-decode.js';
@@ -79,6 +82,10 @@ export class DuckDBSession implements SqlSession {
     } catch (error) {
       throw writeError(error);
     }
+  }
+
+  fingerprint(from: string, columns: readonly HashedColumn[]): Promise<ContentFingerprint> {
+    return fingerprintOf(this.db, from, columns);
   }
 
   async ensureSchema(schema: string): Promise<void> {

@@ -6,6 +6,8 @@
  */
 import type { CanonicalColumn, CanonicalType } from '../../core/canonical-types.js';
 import type { ChunkSource } from '../../engine/chunk-query.js';
+import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
+import type { HashedColumn } from '../../engine/typed-row-hash.js';
 
 /**
  * The staging table's column for a change stream's operation (`i`, `u`, `d`, or NULL for an
@@ -64,6 +66,12 @@ export interface SqlDialect {
 export interface SqlSession {
   /** The engine's spellings. */
   readonly dialect: SqlDialect;
+  /**
+   * The content fingerprint (`engine/content-fingerprint.ts`) of the rows of `from` (a table or
+   * a parenthesised query) over `columns`, computed by this process's DuckDB, so comparable with
+   * the run's own of the staged chunks. Absent (PostgreSQL): the writer checks row counts only.
+   */
+  fingerprint?(from: string, columns: readonly HashedColumn[]): Promise<ContentFingerprint>;
   /** Runs one statement with `$1…` parameters. */
   run(sql: string, params?: readonly SqlParam[]): Promise<void>;
   /** Runs a query with `$1…` parameters and returns its rows keyed by column name. */

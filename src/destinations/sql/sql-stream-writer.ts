@@ -6,8 +6,16 @@
  */
 import fs from 'node:fs/promises';
 import { SluiceError } from '../../core/errors.js';
+import type { ContentFingerprint } from '../../engine/content-fingerprint.js';
+import {
+  NO_ROWS,
+  addFingerprints,
+  describeFingerprint,
+  sameContent,
+} from '../../engine/content-fingerprint.js';
+import type { HashedColumn } from '../../engine/typed-row-hash.js';
 import type { SourcePosition, StagedChunk } from '../../core/stream.js';
-import type { CommitResult, DestinationStream, StreamWriter } from '../destination.js';
+import type { CommitResult, DestinationStream, StreamWriter, WrittenChunk } from '../destination.js';
 import type { SqlSession, TableName, TableShape } from './sql-session.js';
 import { recordCommit } from './sql-state.js';
 import { commitStatements, countSql, tableSql } from './sql-statements.js';
@@ -47,13 +55,22 @@ export class SqlStreamWriter implements StreamWriter {
   private bytes = 0;
   /** Some chunk carried operations (`_sluice_op`): the merge applies deletes. */
   private operations = false;
+  /** Every stream column, where the session can fingerprint rows (DuckDB); else absent. */
+  readonly contentColumns?: number[];
+  /** The stream's columns as the staging and target tables name them, for fingerprints. */
+  private readonly hashed: HashedColumn[];
+  /** Fingerprint of every row staged so far (the sum of the chunks'). */
+  private staged: ContentFingerprint = NO_ROWS;
 
   constructor(
     private readonly session: SqlSession,
     private readonly plan: SqlStreamPlan,
-  ) {}
+  ) {
+    this.hashed = plan.stream.columns.map((column) => ({ name: column.name, type: column.type }));
+    if (session.fingerprint) this.contentColumns = plan.stream.columns.map((_, index) => index);
+  }
 
-  async write(chunk: StagedChunk): Promise<void> {
+  async write(chunk: StagedChunk): Promise<WrittenChunk | void> {
     this.assertOpen('write');
     const { staging, stream, label } = this.plan;
     const operations = chunk.operations === true;
@@ -64,6 +81,7 @@ export class SqlStreamWriter implements StreamWriter {
         { hint: 'apply change streams with --disposition merge and a primary key' },
       );
     }
+    const before = this.rows;
     const loaded = await this.session.loadChunk(staging, stream.columns, chunk, operations);
     if (loaded !== chunk.rows) {
       throw new SluiceError(
@@ -78,6 +96,15 @@ export class SqlStreamWriter implements StreamWriter {
     this.bytes += chunk.bytes;
     this.operations ||= operations;
     await fs.rm(chunk.path, { force: true });
+    if (!this.session.fingerprint) return;
+    // The staged row order counts rows in load order from 0 (DuckDB's rowid): this chunk's rows
+    // are those from `before` on, as the staging table holds them.
+    const content = await this.session.fingerprint(
+      `(SELECT * FROM ${tableSql(staging)} WHERE ${this.session.dialect.stagedRowOrder} >= ${before})`,
+      this.hashed,
+    );
+    this.staged = addFingerprints(this.staged, content);
+    return { content };
   }
 
   async commit(position: SourcePosition | null): Promise<CommitResult> {
@@ -87,8 +114,28 @@ export class SqlStreamWriter implements StreamWriter {
     const result = await inTransaction(session, async () => {
       await session.lockForCommit(target);
       const table = planTable(stream, plan.label, await session.describeTable(target), plan.staged);
+      // An append or replace is proved inside its transaction: a mismatch rolls it back.
+      const fingerprint = session.fingerprint?.bind(session);
+      const proving = stream.disposition !== 'merge' ? fingerprint : undefined;
+      const kept =
+        proving && stream.disposition === 'append' && table.action === 'keep'
+          ? await proving(tableSql(target), this.hashed)
+          : NO_ROWS;
       for (const sql of commitStatements(session.dialect, table, stream, target, staging, this.operations)) {
         await session.run(sql);
+      }
+      if (proving) {
+        const expected = addFingerprints(kept, this.staged);
+        const holds = await proving(tableSql(target), this.hashed);
+        if (!sameContent(holds, expected)) {
+          throw new SluiceError(
+            'VERIFY_MISMATCH',
+            `${plan.label}: after the ${stream.disposition} the table holds other rows than the staged ones (expected ${describeFingerprint(expected)}; it holds ${describeFingerprint(holds)})`,
+            {
+              hint: 'nothing was committed (the transaction was rolled back); this is a bug in Sluice: please report it',
+            },
+          );
+        }
       }
       const [count] = await session.query(countSql(target));
       const totalRows = Number(count?.n);
@@ -101,7 +148,7 @@ export class SqlStreamWriter implements StreamWriter {
       });
       // Dropped inside the transaction: a committed stream never leaves its staging table behind.
       await session.run(`DROP TABLE ${tableSql(staging)}`);
-      return { version, totalRows };
+      return { version, totalRows, proved: proving !== undefined };
     });
     this.state = 'committed';
     await session.close();
@@ -111,6 +158,7 @@ export class SqlStreamWriter implements StreamWriter {
       bytesWritten: this.bytes,
       filesWritten: 0,
       totalRows: result.totalRows,
+      ...(result.proved && { contentChecked: true }),
     };
   }
 
