@@ -11,6 +11,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorForUrl } from '../../src/connectors/registry.js';
+import { isSluiceError } from '../../src/core/errors.js';
 import type {
   StagedChunk,
   StagedFormat,
@@ -216,6 +217,40 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
       [at('odd', 'b-bad.csv'), '2'],
       [at('odd', 'b-bad.csv'), '3'],
     ]);
+  });
+
+  it('a group that cannot be read fails with SOURCE_READ naming its files', async () => {
+    await mkdir(at('vanishing'));
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      await writeFile(at('vanishing', `${name}.csv`), 'id,name\n1,x\n');
+    }
+    const connector = connectorForUrl(`file:${at('vanishing')}/*.csv`);
+    const stageDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-files-parquet-fail-'));
+    try {
+      const [schema] = await connector.discover();
+      await rm(at('vanishing', 'e.csv'));
+      const plan: StreamPlan = {
+        schema: schema!,
+        mode: 'full',
+        primaryKey: [],
+        disposition: 'append',
+        stageDir,
+        chunkBytes: 1024 * 1024,
+        stagedFormats: ['parquet'],
+      };
+      const error = await (async () => {
+        for await (const chunk of connector.read(plan, null)) void chunk;
+      })().catch((e: unknown) => e);
+      expect(isSluiceError(error, 'SOURCE_READ')).toBe(true);
+      expect(String((error as Error).message)).toContain(
+        `reading ${at('vanishing', 'a.csv')}, ${at('vanishing', 'b.csv')}, ${at('vanishing', 'c.csv')} (or one of 2 more read with them) failed`,
+      );
+      // Nothing staged is left behind.
+      expect(await readdir(stageDir)).toEqual([]);
+    } finally {
+      await connector.close();
+      await rm(stageDir, { recursive: true, force: true });
+    }
   });
 
   it('stopping a read early leaves only the chunk yielded', async () => {

@@ -50,7 +50,11 @@ export async function stageAsParquet(
     rows = await db.queryJson(copy);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    throw fileReadError(names.join(', '), error);
+    const named =
+      names.length <= 3
+        ? names.join(', ')
+        : `${names.slice(0, 3).join(', ')} (or one of ${names.length - 3} more read with them)`;
+    throw fileReadError(named, error);
   }
   const files: StagedParquetFile[] = [];
   for (const row of rows) {
