@@ -36,20 +36,20 @@ export async function builtCli() {
   return path.join(dir, 'src', 'cli', 'main.js');
 }
 
-/** The esbuild that tsx compiles with (a dependency of tsx, so no second copy to keep in step). */
-function loadEsbuild() {
-  const require = createRequire(createRequire(import.meta.url).resolve('tsx/esm/api'));
-  return require('esbuild');
-}
+/**
+ * The esbuild that tsx compiles with (a dependency of tsx, so no second copy to keep in step).
+ * Its version is read from its package.json: loading esbuild itself (4 MB) is only for a build.
+ */
+const esbuildRequire = () => createRequire(createRequire(import.meta.url).resolve('tsx/esm/api'));
 
 /** Every file under src/ (path and bytes) and the hash naming their build. */
 function readSource() {
-  const esbuild = loadEsbuild();
+  const { version } = JSON.parse(fs.readFileSync(esbuildRequire().resolve('esbuild/package.json'), 'utf8'));
   const srcDir = path.join(ROOT, 'src');
   const tsconfig = fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8');
   const hash = createHash('sha256')
     .update(fs.readFileSync(fileURLToPath(import.meta.url)))
-    .update(`\0${esbuild.version}\0${tsconfig}\0`);
+    .update(`\0${version}\0${tsconfig}\0`);
   const files = [];
   for (const name of fs.readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).sort()) {
     const file = path.join(srcDir, name);
@@ -58,17 +58,18 @@ function readSource() {
     hash.update(`${name}\0${bytes.length}\0`).update(bytes);
     files.push({ name, bytes });
   }
-  return { esbuild, tsconfig, files, hash: hash.digest('hex').slice(0, 20) };
+  return { tsconfig, files, hash: hash.digest('hex').slice(0, 20) };
 }
 
 /** Compiles every .ts file (one module each, as tsx runs them) and copies the rest (migrations). */
 async function build(source, dir) {
+  const esbuild = esbuildRequire()('esbuild');
   const temp = path.join(DIST, `.build-${process.pid}-${Date.now()}`);
   try {
     const outputs = await Promise.all(
       source.files.map(async ({ name, bytes }) => {
         if (!name.endsWith('.ts')) return { name, bytes };
-        const { code } = await source.esbuild.transform(bytes.toString('utf8'), {
+        const { code } = await esbuild.transform(bytes.toString('utf8'), {
           loader: 'ts',
           format: 'esm',
           target: 'node22',
