@@ -152,6 +152,8 @@ function planStream(
     disposition: settings.disposition,
     primaryKey,
     chunkBytes: CHUNK_BYTES,
+    // What the destination reads: a files source then stages typed Parquet and parses its files once.
+    ...(destination.capabilities?.stagedFormats && { stagedFormats: destination.capabilities.stagedFormats }),
     ...(settings.cursor !== undefined && { cursor: settings.cursor }),
     ...(settings.softDeleteColumn !== undefined && { softDeleteColumn: settings.softDeleteColumn }),
     ...(settings.reconcileDeletes && { reconcileDeletes: true }),
