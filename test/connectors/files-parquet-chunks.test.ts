@@ -253,6 +253,12 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
     }
   });
 
+  it('a windows-1252 file read through its UTF-8 copy', async () => {
+    await writeFile(at('latin.csv'), Buffer.from('id,name\n1,caf\xe9\n2,na\xefve\n', 'latin1'));
+    const read = await expectSameBothWays(`file:${at('latin.csv')}?encoding=latin1`, 2);
+    expect(read.rows).toContain("{'id': 1, 'name': café}");
+  });
+
   it('stopping a read early leaves only the chunk yielded', async () => {
     const connector = connectorForUrl(`file:${at('large')}/*.csv`);
     const stageDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-files-parquet-stop-'));
