@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadProject } from '../config/load-project.js';
-import type { Project, ProjectS3Settings } from '../config/resolve-project.js';
+import type { Project, ProjectS3Settings, ProjectSync } from '../config/resolve-project.js';
 import { streamSettings } from '../config/resolve-project.js';
 import { SluiceError } from '../core/errors.js';
 import { lakeRootOf } from '../destinations/registry.js';
@@ -26,9 +26,31 @@ export async function projectSyncRequests(
     to: projectUrl(project, sync.to),
     ...s3Of(project, sync.to),
     tables: sync.tables,
+    ...(cdcSync(project, sync) && { mode: 'cdc' as const }),
     settingsFor: (namespace: string, table: string) => streamSettings(sync, namespace, table),
     control: controlOverride ?? project.control,
   }));
+}
+
+/**
+ * True for a sync with `mode: cdc`: one change stream follows all its tables, so none of them
+ * may be read another way, and no table of another sync may ask for cdc alone.
+ */
+function cdcSync(project: Project, sync: ProjectSync): boolean {
+  const cdc = sync.mode === 'cdc';
+  const other = Object.entries(sync.streams).find(([, settings]) => (settings.mode === 'cdc') !== cdc);
+  if (other) {
+    throw new SluiceError(
+      'CONFIG',
+      `sync ${sync.name} in ${project.path}: table ${other[0]} has mode ${other[1].mode}, the sync ${sync.mode}`,
+      {
+        hint: cdc
+          ? 'a cdc sync follows the log of all its tables; move the table to a sync of its own with its mode'
+          : 'put the tables to follow by change data capture in a sync of their own with mode: cdc',
+      },
+    );
+  }
+  return cdc;
 }
 
 /** A connection's URL with a relative `lake:`/`sqlite:`/`file:` path made absolute against the project's folder. */

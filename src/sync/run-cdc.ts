@@ -35,7 +35,8 @@ import { streamLeaseKey } from './guarded-stream.js';
 import { RunRecorder } from './run-recorder.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
 import { DEFAULT_LEASE, StreamLease } from './stream-lease.js';
-import type { StreamReport, SyncRequest } from './sync-report.js';
+import type { StreamSchema } from '../core/stream.js';
+import type { StreamReport, StreamSettings, SyncRequest } from './sync-report.js';
 
 /** How a CDC run batches and when it stops. */
 export interface CdcSettings {
@@ -94,11 +95,13 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
   try {
     await connector.check();
     await destination.check();
+    // A project file's per-table settings (partitioning, schema policy, soft delete, key) win.
+    const settings = (schema: StreamSchema) => request.settingsFor?.(schema.namespace, schema.name);
     const plans = selectStreams(await connector.discover(), request.tables).map((schema) => ({
       schema,
       mode: 'cdc' as const,
       disposition: 'merge' as const,
-      primaryKey: request.primaryKey ?? schema.primaryKey,
+      primaryKey: settings(schema)?.primaryKey ?? request.primaryKey ?? schema.primaryKey,
       stageDir: path.join(stageRoot, 'snapshot', `${schema.namespace}.${schema.name}`),
       chunkBytes: CHUNK_BYTES,
     }));
@@ -124,11 +127,7 @@ export async function runCdc(request: SyncRequest & CdcSettings): Promise<CdcRep
         lease,
         position,
         fingerprints,
-        table: {
-          ...(request.partitionBy && { partitionBy: request.partitionBy }),
-          ...(request.schemaPolicy && { schemaPolicy: request.schemaPolicy }),
-          ...(request.softDelete !== undefined && { softDelete: request.softDelete }),
-        },
+        table: tableSettings(request, settings(plan.schema)),
       });
     }
     await prepareCapture(capture, [...targets.values()], request.resnapshot === true);
@@ -243,6 +242,18 @@ async function snapshotStreams(
     await snapshot.close();
   }
   return needed.map(([key]) => key);
+}
+
+/** The table settings of one stream: its project-file settings, else the request's. */
+function tableSettings(request: SyncRequest, own: StreamSettings | undefined): CdcTarget['table'] {
+  const partitionBy = own?.partitionBy ?? request.partitionBy;
+  const schemaPolicy = own?.schemaPolicy ?? request.schemaPolicy;
+  const softDelete = own?.softDelete ?? request.softDelete;
+  return {
+    ...(partitionBy && { partitionBy }),
+    ...(schemaPolicy && { schemaPolicy }),
+    ...(softDelete !== undefined && { softDelete }),
+  };
 }
 
 function streamReport(stream: string, applied: Applied, started: number): StreamReport {

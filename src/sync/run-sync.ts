@@ -211,7 +211,7 @@ function assertSupported(
       hint:
         mode === 'incremental'
           ? 'incremental reads work from postgres://, mysql://, mariadb:// and sqlite: (by a cursor column) and from file: and s3:// sources (new and changed files); use --mode full here'
-          : 'per-table cdc settings from a project file are not supported yet; run it as sluice sync --from … --to … --mode cdc',
+          : 'change data capture runs a whole sync: sluice sync --from … --to … --mode cdc, or mode: cdc for the sync in sluice.yml',
     });
   }
   if (mode === 'incremental' && source?.incrementalBy !== 'file' && cursor === undefined) {

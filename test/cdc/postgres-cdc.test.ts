@@ -2,7 +2,11 @@
  * PostgreSQL change data capture end to end, through the CLI, against an embedded PostgreSQL
  * with wal_level=logical: every check compares the lake with the source row by row.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeCatalog } from '../../src/lake/lake-catalog.js';
 import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 import type { EmbeddedPostgresServer } from '../helpers/embedded-postgres.js';
 import { IDENTICAL, diffPostgresTable } from '../helpers/postgres-lake-diff.js';
@@ -15,7 +19,7 @@ let url: string;
 beforeAll(async () => {
   server = await startEmbeddedPostgres({
     logical: true,
-    databases: ['cdc_basic', 'cdc_toast', 'cdc_ddl', 'cdc_slot', 'cdc_ident', 'cdc_idle'],
+    databases: ['cdc_basic', 'cdc_toast', 'cdc_ddl', 'cdc_slot', 'cdc_ident', 'cdc_idle', 'cdc_project'],
   });
   url = server.url('cdc_basic');
 }, 60_000);
@@ -247,4 +251,61 @@ describe('sluice sync --mode cdc (PostgreSQL)', () => {
     }
     expect(await running.exited).toBe(0);
   }, 120_000);
+
+  it('runs a cdc sync from a project file, with per-table settings, and refuses mixed modes', async () => {
+    const db = server.url('cdc_project');
+    await sql(
+      db,
+      'CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), seen timestamptz)',
+      "INSERT INTO items SELECT g, 'item ' || g, g * 1.5, '2024-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 500) g",
+      'CREATE TABLE notes (id int PRIMARY KEY, body text)',
+      "INSERT INTO notes VALUES (1, 'one'), (2, 'two')",
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cdc-project-'));
+    const write = (mode: string) =>
+      writeFileSync(
+        path.join(dir, 'sluice.yml'),
+        [
+          'version: 1',
+          'connections:',
+          `  shop: { url: "${db}?schema=public" }`,
+          '  lake: { url: "lake:./lake" }',
+          'syncs:',
+          '  - from: shop',
+          '    to: lake',
+          '    tables: all',
+          '    mode: cdc',
+          '    streams:',
+          '      items:',
+          `        mode: ${mode}`,
+          '        partitionBy: "bucket(4, id)"',
+          '',
+        ].join('\n'),
+      );
+    write('cdc');
+    const first = okReport(await runCli(['sync', '--until-caught-up', '--json'], { cwd: dir }));
+    expect(first.cdc.snapshotted).toEqual(['public.items', 'public.notes']);
+    await sql(db, ...ITEM_CHANGES, "UPDATE notes SET body = 'TWO' WHERE id = 2");
+    const second = okReport(await runCli(['sync', '--until-caught-up', '--json'], { cwd: dir }));
+    expect(second.cdc.changes).toBe(25 + 1);
+    for (const stream of second.streams)
+      expect(stream).toMatchObject({ verification: 'passed', verifiedBy: 'content' });
+    const lake = path.join(dir, 'lake');
+    expect(await diffPostgresTable(db, lake, 'items')).toMatchObject(IDENTICAL);
+    expect(await diffPostgresTable(db, lake, 'notes')).toMatchObject(IDENTICAL);
+    // The table's own setting applied: items is bucketed, notes is not.
+    const catalog = LakeCatalog.open(lake);
+    const spec = async (name: string) => {
+      const { metadata } = await catalog.loadTable({ namespace: 'public', name });
+      return metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id'])?.fields;
+    };
+    expect(await spec('items')).toEqual([expect.objectContaining({ transform: 'bucket[4]' })]);
+    expect(await spec('notes')).toEqual([]);
+
+    // A table that asks for another mode inside a cdc sync is a configuration error.
+    write('full');
+    const mixed = await runCli(['sync', '--until-caught-up'], { cwd: dir });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('table items has mode full, the sync cdc');
+  });
 });
