@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, spawnCli } from '../helpers/run-cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -22,6 +22,18 @@ describe('sluice CLI: help and usage errors', () => {
       if (cmd.length > 0) expect(result.stdout).toContain('Example');
     },
   );
+
+  it('stops quietly when its output pipe closes early (sluice … | head)', async () => {
+    const child = spawnCli(['sync', '--help']);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read the first bytes, then close the pipe as `head -1` would.
+    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    child.stdout?.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
 
   it('exits 2 with one clear line and a hint on usage errors', async () => {
     const cases: [string[], RegExp][] = [
