@@ -33,17 +33,8 @@ describe('sluice sync --verify', () => {
 
   it('compares the synced tables with the source after the sync', async () => {
     const lake = `lake:${path.join(dir, 'lake')}`;
-    const first = await runCli([
-      'sync',
-      '--from',
-      from,
-      '--to',
-      lake,
-      '--tables',
-      'Genre,MediaType',
-      '--verify',
-      '--json',
-    ]);
+    const sync = (...extra: string[]) => runCli(['sync', '--from', from, '--to', lake, '--verify', ...extra]);
+    const first = await sync('--tables', 'Genre,MediaType', '--json');
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as VerifiedReport;
     expect(report.status).toBe('succeeded');
@@ -54,18 +45,7 @@ describe('sluice sync --verify', () => {
     ]);
 
     // Appending the same rows again doubles them: the sync itself succeeds, --verify does not.
-    const again = await runCli([
-      'sync',
-      '--from',
-      from,
-      '--to',
-      lake,
-      '--tables',
-      'Genre',
-      '--disposition',
-      'append',
-      '--verify',
-    ]);
+    const again = await sync('--tables', 'Genre', '--disposition', 'append');
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/main\.Genre\s+different\s+25\s+50/);
     expect(again.stdout).toMatch(/different\n$/);
