@@ -89,15 +89,8 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
       last = { index: chunk.index, position: positionAfter(done) };
       yield { ...chunk, position: last.position };
     }
-    const staged = await quarantine.finish();
-    const final = positionAfter(toLoad);
-    if (
-      staged ||
-      JSON.stringify(final) !== JSON.stringify(last.position) ||
-      (incremental && last.index < 0)
-    ) {
-      yield await closingChunk(plan.stageDir, last.index + 1, final, staged);
-    }
+    const closing = await closingChunk(plan, await quarantine.finish(), positionAfter(toLoad), last);
+    if (closing) yield closing;
     complete = true;
   } finally {
     if (!complete) await quarantine.abort();
@@ -159,15 +152,8 @@ async function* readFilesAsParquet(read: FilesRead): AsyncGenerator<StagedChunk>
       await rm(dir, { recursive: true, force: true });
       groupDir = null;
     }
-    const staged = await quarantine.finish();
-    const final = positionAfter(toLoad);
-    if (
-      staged ||
-      JSON.stringify(final) !== JSON.stringify(last.position) ||
-      (incremental && last.index < 0)
-    ) {
-      yield await closingChunk(plan.stageDir, last.index + 1, final, staged);
-    }
+    const closing = await closingChunk(plan, await quarantine.finish(), positionAfter(toLoad), last);
+    if (closing) yield closing;
     complete = true;
   } finally {
     if (!complete) {
@@ -198,14 +184,22 @@ function fileGroups(files: readonly ListedFile[], bytes: number): ListedFile[][]
   return groups;
 }
 
-/** An empty chunk that carries the final position and the quarantine file. */
+/**
+ * An empty chunk after `last` (the last chunk yielded, index -1 when none) that carries the
+ * quarantine file and the final position, when either still has to reach the run: there are
+ * quarantined rows, the last chunk ended before `position`, or an incremental read yielded nothing
+ * (its position must still be committed). Null when the last chunk said it all.
+ */
 async function closingChunk(
-  stageDir: string,
-  index: number,
-  position: SourcePosition | null,
+  plan: StreamPlan,
   quarantine: StagedQuarantine | null,
-): Promise<StagedChunk> {
-  const file = path.join(stageDir, `chunk-${String(index).padStart(6, '0')}.csv`);
+  position: SourcePosition | null,
+  last: { index: number; position: SourcePosition | null },
+): Promise<StagedChunk | null> {
+  const moved = JSON.stringify(position) !== JSON.stringify(last.position);
+  if (!quarantine && !moved && !(plan.mode === 'incremental' && last.index < 0)) return null;
+  const index = last.index + 1;
+  const file = path.join(plan.stageDir, `chunk-${String(index).padStart(6, '0')}.csv`);
   await (await open(file, 'wx')).close();
   return { index, path: file, rows: 0, bytes: 0, position, ...(quarantine && { quarantine }) };
 }
