@@ -55,13 +55,8 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
     yield* readFilesAsParquet(read);
     return;
   }
-  const { db, plan, listed } = read;
-  const incremental = plan.mode === 'incremental';
-  const previous = decodeFilesPosition(incremental ? read.from : null);
-  const toLoad = incremental ? listed.filter((file) => !isLoaded(previous, file)) : listed;
-  const positionAfter = (loaded: readonly ListedFile[]) =>
-    incremental ? advanceFilesPosition(previous, listed, loaded) : null;
-  const quarantine = new QuarantineStage(plan.stageDir);
+  const { db, plan } = read;
+  const { toLoad, positionAfter, quarantine } = startRead(read);
   /** Where each staged file's bytes end in the combined stream, in order. */
   const ends: { offset: number; file: ListedFile }[] = [];
 
@@ -98,13 +93,8 @@ export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
 }
 
 async function* readFilesAsParquet(read: FilesRead): AsyncGenerator<StagedChunk> {
-  const { db, plan, listed } = read;
-  const incremental = plan.mode === 'incremental';
-  const previous = decodeFilesPosition(incremental ? read.from : null);
-  const toLoad = incremental ? listed.filter((file) => !isLoaded(previous, file)) : listed;
-  const positionAfter = (loaded: readonly ListedFile[]) =>
-    incremental ? advanceFilesPosition(previous, listed, loaded) : null;
-  const quarantine = new QuarantineStage(plan.stageDir);
+  const { db, plan } = read;
+  const { toLoad, positionAfter, quarantine } = startRead(read);
   let complete = false;
   /** The directory of the group being staged: its files not yet handed over go if the read stops. */
   let groupDir: string | null = null;
@@ -182,6 +172,25 @@ function fileGroups(files: readonly ListedFile[], bytes: number): ListedFile[][]
   }
   if (group.length > 0) groups.push(group);
   return groups;
+}
+
+/**
+ * What both reads start from: the files to load (an incremental read skips those its previous
+ * position covers), the position after a set of them, and the quarantine stage.
+ */
+function startRead(read: FilesRead): {
+  toLoad: readonly ListedFile[];
+  positionAfter: (loaded: readonly ListedFile[]) => SourcePosition | null;
+  quarantine: QuarantineStage;
+} {
+  const { plan, listed } = read;
+  const incremental = plan.mode === 'incremental';
+  const previous = decodeFilesPosition(incremental ? read.from : null);
+  return {
+    toLoad: incremental ? listed.filter((file) => !isLoaded(previous, file)) : listed,
+    positionAfter: (loaded) => (incremental ? advanceFilesPosition(previous, listed, loaded) : null),
+    quarantine: new QuarantineStage(plan.stageDir),
+  };
 }
 
 /**
