@@ -37,7 +37,8 @@ export class ChunkFingerprints {
     positions: readonly number[],
   ): Promise<{ result: Promise<ContentFingerprint> }> {
     const kept = `${chunk.path}.fingerprint`;
-    await fs.link(chunk.path, kept);
+    // A hard link costs nothing; a file system without them (some network mounts) gets a copy.
+    await fs.link(chunk.path, kept).catch(() => fs.copyFile(chunk.path, kept));
     const fields = positions.map((index) => ({
       index,
       type: columns[index]!.type,
