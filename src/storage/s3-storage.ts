@@ -19,21 +19,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  paginateListObjectsV2,
-} from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { SluiceError } from '../core/errors.js';
-import { createS3Client } from './s3-client.js';
+import type { S3Connection } from './s3-sdk.js';
+import { connectS3 } from './s3-sdk.js';
 import { isS3NotFound, s3Error, s3Status } from './s3-errors.js';
 import type { S3ErrorContext } from './s3-errors.js';
-import type { S3Location } from './s3-location.js';
+import type { S3Location, S3Settings } from './s3-location.js';
 import { s3RootUrl } from './s3-location.js';
 import type { ObjectStorage } from './storage.js';
 
@@ -62,7 +53,9 @@ export class S3Storage implements ObjectStorage {
   readonly prefix: string;
   /** The endpoint of an S3-compatible server, or undefined for AWS. */
   readonly endpoint: string | undefined;
-  private readonly client: S3Client;
+  private readonly settings: S3Settings;
+  /** The client and SDK, made on the first request (`s3-sdk.ts`). */
+  private connection: Promise<S3Connection> | undefined;
   private readonly secrets: readonly string[];
   private readonly multipartThreshold: number;
   private readonly partSize: number;
@@ -75,7 +68,7 @@ export class S3Storage implements ObjectStorage {
     this.prefix = location.prefix;
     this.rootUrl = s3RootUrl(location);
     this.endpoint = location.settings.endpoint;
-    this.client = createS3Client(location.settings);
+    this.settings = location.settings;
     this.secrets = [location.settings.secretAccessKey ?? '', location.settings.accessKeyId ?? ''];
     this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;
     this.partSize = options.partSize ?? 16 * MiB;
@@ -114,8 +107,9 @@ export class S3Storage implements ObjectStorage {
     for (let attempt = 0; ; attempt++) {
       if (await this.exists(key)) return false;
       try {
-        await this.client.send(
-          new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, IfNoneMatch: '*' }),
+        const { client, sdk } = await this.connect();
+        await client.send(
+          new sdk.commands.PutObjectCommand({ Bucket: this.bucket, Key, Body: body, IfNoneMatch: '*' }),
         );
         return true;
       } catch (error) {
@@ -149,9 +143,10 @@ export class S3Storage implements ObjectStorage {
       const bytes = (await fs.stat(localFile)).size;
       if (await this.exists(key)) throw this.refuseOverwrite(key);
       try {
+        const { client, sdk } = await this.connect();
         if (bytes < this.multipartThreshold) {
-          await this.client.send(
-            new PutObjectCommand({
+          await client.send(
+            new sdk.commands.PutObjectCommand({
               Bucket: this.bucket,
               Key,
               Body: createReadStream(localFile),
@@ -160,8 +155,8 @@ export class S3Storage implements ObjectStorage {
             }),
           );
         } else {
-          await new Upload({
-            client: this.client,
+          await new sdk.storage.Upload({
+            client,
             params: {
               Bucket: this.bucket,
               Key,
@@ -193,8 +188,9 @@ export class S3Storage implements ObjectStorage {
 
   async overwrite(key: string, body: Uint8Array | string): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body }),
+      const { client, sdk } = await this.connect();
+      await client.send(
+        new sdk.commands.PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body }),
       );
     } catch (error) {
       throw this.error('write', key, error);
@@ -203,8 +199,9 @@ export class S3Storage implements ObjectStorage {
 
   async read(key: string): Promise<Buffer> {
     try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      const { client, sdk } = await this.connect();
+      const response = await client.send(
+        new sdk.commands.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
       );
       return Buffer.from(await response.Body!.transformToByteArray());
     } catch (error) {
@@ -214,8 +211,9 @@ export class S3Storage implements ObjectStorage {
 
   async download(key: string, localFile: string): Promise<void> {
     try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      const { client, sdk } = await this.connect();
+      const response = await client.send(
+        new sdk.commands.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
       );
       await pipeline(response.Body as Readable, createWriteStream(localFile, { flags: 'wx' }));
     } catch (error) {
@@ -250,8 +248,9 @@ export class S3Storage implements ObjectStorage {
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     try {
-      const pages = paginateListObjectsV2(
-        { client: this.client },
+      const { client, sdk } = await this.connect();
+      const pages = sdk.commands.paginateListObjectsV2(
+        { client },
         { Bucket: this.bucket, Prefix: this.objectKey(prefix, true) },
       );
       for await (const page of pages) {
@@ -267,10 +266,11 @@ export class S3Storage implements ObjectStorage {
   async listPrefixes(prefix: string): Promise<string[]> {
     const prefixes: string[] = [];
     try {
+      const { client, sdk } = await this.connect();
       let token: string | undefined;
       do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({
+        const page = await client.send(
+          new sdk.commands.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.objectKey(prefix, true),
             Delimiter: '/',
@@ -290,7 +290,10 @@ export class S3Storage implements ObjectStorage {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const { client, sdk } = await this.connect();
+      await client.send(
+        new sdk.commands.DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      );
     } catch (error) {
       throw this.error('write', key, error);
     }
@@ -298,11 +301,20 @@ export class S3Storage implements ObjectStorage {
 
   /** Releases the client's sockets. */
   close(): void {
-    this.client.destroy();
+    const connection = this.connection;
+    this.connection = undefined;
+    void connection?.then(({ client }) => client.destroy()).catch(() => undefined);
   }
 
-  private head(key: string) {
-    return this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  private async head(key: string) {
+    const { client, sdk } = await this.connect();
+    return client.send(new sdk.commands.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  /** The client and SDK, loaded and made on the first request. */
+  private connect(): Promise<S3Connection> {
+    this.connection ??= connectS3(this.settings);
+    return this.connection;
   }
 
   /**

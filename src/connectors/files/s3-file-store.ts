@@ -12,12 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError, messageOf } from '../../core/errors.js';
-import { createS3Client } from '../../storage/s3-client.js';
 import { s3Error } from '../../storage/s3-errors.js';
 import type { S3Settings } from '../../storage/s3-location.js';
+import type { S3Connection } from '../../storage/s3-sdk.js';
+import { connectS3 } from '../../storage/s3-sdk.js';
 import type { FileStore, ListedFile } from './file-store.js';
 import { globMatcher, hasWildcard, staticPrefix } from './glob.js';
 
@@ -27,7 +26,7 @@ const DOWNLOADS = 4;
 export class S3FileStore implements FileStore {
   /** `s3://bucket/glob`. */
   readonly location: string;
-  private client: S3Client | undefined;
+  private connection: Promise<S3Connection> | undefined;
   private readonly downloads = new Map<string, Promise<string>>();
   private folder: Promise<string> | undefined;
   private downloaded = 0;
@@ -53,8 +52,9 @@ export class S3FileStore implements FileStore {
     const matches = exact ? (key: string) => key === this.glob : globMatcher(this.glob);
     const files: ListedFile[] = [];
     try {
-      for await (const page of paginateListObjectsV2(
-        { client: this.s3() },
+      const { client, sdk } = await this.s3();
+      for await (const page of sdk.commands.paginateListObjectsV2(
+        { client },
         { Bucket: this.bucket, Prefix: prefix },
       )) {
         for (const object of page.Contents ?? []) {
@@ -99,17 +99,19 @@ export class S3FileStore implements FileStore {
   }
 
   async close(): Promise<void> {
-    this.client?.destroy();
-    this.client = undefined;
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.then(({ client }) => client.destroy()).catch(() => undefined);
     const folder = this.folder;
     this.folder = undefined;
     this.downloads.clear();
     if (folder) await rm(await folder, { recursive: true, force: true });
   }
 
-  private s3(): S3Client {
-    this.client ??= createS3Client(this.settings);
-    return this.client;
+  /** The client and SDK, loaded and made on the first request (`storage/s3-sdk.ts`). */
+  private s3(): Promise<S3Connection> {
+    this.connection ??= connectS3(this.settings);
+    return this.connection;
   }
 
   private async download(file: ListedFile): Promise<string> {
@@ -118,8 +120,9 @@ export class S3FileStore implements FileStore {
     // The key's own name keeps its extension, which decides the format and compression.
     const local = path.join(await this.folder, `${this.downloaded++}-${path.posix.basename(key)}`);
     try {
-      const response = await this.s3().send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: `"${file.version}"` }),
+      const { client, sdk } = await this.s3();
+      const response = await client.send(
+        new sdk.commands.GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: `"${file.version}"` }),
       );
       await pipeline(response.Body as Readable, createWriteStream(local, { flags: 'wx' }));
       return local;
