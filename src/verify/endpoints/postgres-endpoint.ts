@@ -8,9 +8,9 @@
  */
 import type { Socket } from 'node:net';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { connectorForUrl, postgresConfigFromUrl } from '../../connectors/registry.js';
 import type { PostgresConfig } from '../../connectors/postgres/postgres-config.js';
+import { CopyOutStream } from '../../connectors/postgres/copy-out-stream.js';
 import { connectError, pgTarget } from '../../connectors/postgres/postgres-errors.js';
 import { redactUrl } from '../../core/redact.js';
 import { pgRows } from '../fingerprint-queries.js';
@@ -49,7 +49,8 @@ async function* copyOnOwnSession(config: PostgresConfig, sql: string): AsyncGene
   const client = await openSession(config);
   let complete = false;
   try {
-    const copy = client.query(copyTo(sql));
+    // The connector's in-place COPY parser: one buffer per socket read, not one per row.
+    const copy = client.query(new CopyOutStream(sql));
     for await (const chunk of copy) yield chunk as Buffer;
     complete = true;
   } finally {
