@@ -107,6 +107,7 @@ old, or at once when its process (on this machine) no longer exists.`,
         return;
       }
       printRun(detail);
+      const checkedBy = verifiedByStream(detail.report);
       if (detail.streams.length > 0) {
         process.stdout.write('\n');
         printTable(
@@ -132,7 +133,10 @@ old, or at once when its process (on this machine) no longer exists.`,
             s.bytes === null ? '-' : formatBytes(s.bytes),
             s.files,
             s.attempts,
-            s.verification ?? '-',
+            // With what the run-time check compared, from the stored report: content or rows.
+            s.verification === 'passed' && checkedBy.has(s.stream)
+              ? `passed (${checkedBy.get(s.stream)})`
+              : (s.verification ?? '-'),
             s.snapshotId ?? '-',
             s.durationMs === null ? '-' : formatDuration(s.durationMs),
           ]),
@@ -202,4 +206,17 @@ function runNotFound(id: string, choice: ControlChoice): SluiceError {
   return new SluiceError('USAGE', `no run ${id} in ${redactUrl(choice.url)}`, {
     hint: '`sluice runs` lists the recorded runs; pass --control or --lake if the run was recorded elsewhere',
   });
+}
+
+/** Each stream's `verifiedBy` in a stored run report (sync-report.ts); empty for older reports. */
+function verifiedByStream(report: unknown): Map<string, string> {
+  const streams = (report as { streams?: unknown } | null)?.streams;
+  if (!Array.isArray(streams)) return new Map();
+  return new Map(
+    streams.flatMap((stream: { stream?: unknown; verifiedBy?: unknown }) =>
+      typeof stream.stream === 'string' && typeof stream.verifiedBy === 'string'
+        ? [[stream.stream, stream.verifiedBy] as const]
+        : [],
+    ),
+  );
 }

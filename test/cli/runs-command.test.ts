@@ -90,6 +90,10 @@ describe('sluice runs', () => {
     const text = await runCli(['runs', 'show', runId, '--control', control]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/verification\s+passed/);
+    // Each stream's check says what it compared (from the stored report): content, into a lake.
+    expect(text.stdout).toMatch(
+      /main\.Genre\s+succeeded\s+25\s+25\s+0\s+\S+ \S+\s+1\s+1\s+passed \(content\)/,
+    );
     expect(text.stdout).toContain(detail.chunks[0]!.contentSha256);
   });
 
