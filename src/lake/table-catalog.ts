@@ -68,13 +68,16 @@ export class TableCatalog {
   }
 
   /**
-   * True when the table's folder is gone altogether (someone deleted it to drop the table): the
-   * catalog entry is stale and the table does not exist. A missing metadata file next to other
-   * files of the table is damage instead, reported by `readMetadataFile`.
+   * True when the table's metadata is gone altogether (someone deleted its folder to drop the
+   * table): the catalog entry is stale and the table does not exist. Only `metadata/` is looked
+   * at: a writer re-creating the dropped table writes its data files long before its metadata,
+   * and another opener in between must see a dropped table, not a damaged one (a concurrent
+   * test caught that race). A missing metadata file next to other metadata of the table
+   * (older versions, manifests) is damage instead, reported by `readMetadataFile`.
    */
   private async droppedByHand(location: string, ident: TableIdent): Promise<boolean> {
     if (await this.storage.exists(this.storage.keyOf(location))) return false;
-    return (await this.storage.list(tablePrefix(ident))).length === 0;
+    return (await this.storage.list(`${tablePrefix(ident)}metadata/`)).length === 0;
   }
 
   /** Like `load`, but a missing table is TABLE_NOT_FOUND. */
