@@ -19,7 +19,6 @@ import { parquetScanSql } from '../../engine/lake-views.js';
 import type { ObjectStorage } from '../../storage/storage.js';
 import type { LocalDataFile } from '../data-file-writer.js';
 import { writeDataFiles } from '../data-file-writer.js';
-import type { IcebergField } from '../iceberg-schema.js';
 import { avroCompatibleName, duckdbTypeOfIceberg } from '../iceberg-schema.js';
 import type { LocalCopyOptions } from '../local-copies.js';
 import { localCopies } from '../local-copies.js';
@@ -29,6 +28,7 @@ import { boundSpecById } from '../partitioning/partition-spec.js';
 import { currentSnapshot } from '../table-metadata.js';
 import type { LoadedTable } from '../table-versions.js';
 import { assertMergeHolds } from './merge-check.js';
+import { fieldScanColumns, keyJoinSql } from './merge-scan.js';
 import { filesHoldingKeys, filesInKeyRange, keyRanges } from './merge-candidates.js';
 import type { MergeLayout } from './merge-layout.js';
 import { OP_COLUMN, SEQ_COLUMN } from './merge-stage.js';
@@ -157,24 +157,6 @@ function remoteFile(file: LiveFile): { url: string; bytes: number } {
   return { url: file.dataFile.file_path, bytes: file.dataFile.file_size_in_bytes };
 }
 
-/** Columns of `fields` as the Parquet files name them. */
-function scanColumns(fields: readonly IcebergField[]) {
-  return fields.map((field) => ({
-    name: avroCompatibleName(field.name),
-    fieldId: field.id,
-    duckdbType: duckdbTypeOfIceberg(field.type),
-  }));
-}
-
-function keyJoin(layout: MergeLayout, left: string, right: string): string {
-  return layout.keys
-    .map((key) => {
-      const column = quoteIdent(avroCompatibleName(key.name));
-      return `${left}.${column} = ${right}.${column}`;
-    })
-    .join(' AND ');
-}
-
 /** Inserted, updated and deleted keys: an incoming key found in an affected file updates or deletes a row. */
 async function changeCounts(
   db: DuckDB,
@@ -185,7 +167,7 @@ async function changeCounts(
   const found =
     affectedPaths.length === 0
       ? 'false'
-      : `EXISTS (SELECT 1 FROM ${parquetScanSql(affectedPaths, scanColumns(layout.keys))} t WHERE ${keyJoin(layout, 't', 'i')})`;
+      : `EXISTS (SELECT 1 FROM ${parquetScanSql(affectedPaths, fieldScanColumns(layout.keys))} t WHERE ${keyJoinSql(layout.keys, 't', 'i')})`;
   const [row] = (
     await db.query(
       `SELECT count(*) FILTER (WHERE ${OP_COLUMN} = 'u' AND NOT found), count(*) FILTER (WHERE ${OP_COLUMN} = 'u' AND found), ` +
@@ -212,10 +194,10 @@ function rewriteQuery(
   );
   const parts = [`SELECT ${upserts.join(', ')} FROM ${incoming} i WHERE i.${OP_COLUMN} = 'u'`];
   if (affectedPaths.length > 0) {
-    const existing = `${parquetScanSql(affectedPaths, scanColumns(fields))} t`;
+    const existing = `${parquetScanSql(affectedPaths, fieldScanColumns(fields))} t`;
     const kept = names.map((name) => `t.${name}`);
     parts.push(
-      `SELECT ${kept.join(', ')} FROM ${existing} ANTI JOIN ${incoming} i ON ${keyJoin(layout, 't', 'i')}`,
+      `SELECT ${kept.join(', ')} FROM ${existing} ANTI JOIN ${incoming} i ON ${keyJoinSql(layout.keys, 't', 'i')}`,
     );
     const soft = layout.softDelete;
     if (soft) {
@@ -226,7 +208,7 @@ function rewriteQuery(
       );
       const deletes = `(SELECT * FROM ${incoming} WHERE ${OP_COLUMN} = 'd') i`;
       parts.push(
-        `SELECT ${marked.join(', ')} FROM ${existing} SEMI JOIN ${deletes} ON ${keyJoin(layout, 't', 'i')}`,
+        `SELECT ${marked.join(', ')} FROM ${existing} SEMI JOIN ${deletes} ON ${keyJoinSql(layout.keys, 't', 'i')}`,
       );
     }
   }

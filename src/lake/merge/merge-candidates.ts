@@ -10,13 +10,14 @@ import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteIdent } from '../../engine/duckdb.js';
 import { parquetScanSql } from '../../engine/lake-views.js';
 import type { IcebergField } from '../iceberg-schema.js';
-import { avroCompatibleName, duckdbTypeOfIceberg } from '../iceberg-schema.js';
+import { avroCompatibleName } from '../iceberg-schema.js';
 import type { LiveFile } from '../manifest-io.js';
 import type { Comparable } from '../partitioning/comparable-value.js';
 import { comparableFromBound, comparableFromText, compareValues } from '../partitioning/comparable-value.js';
 import { tupleValues } from '../partitioning/partition-avro.js';
 import type { BoundPartitionField } from '../partitioning/partition-spec.js';
 import { applyTransform, preservesOrder } from '../partitioning/partition-transform.js';
+import { fieldScanColumns, keyJoinSql } from './merge-scan.js';
 
 /** The smallest and largest incoming value of one key field (null when unknown). */
 export interface KeyRange {
@@ -107,18 +108,8 @@ export async function filesHoldingKeys(
   incoming: string,
 ): Promise<LiveFile[]> {
   if (files.length === 0) return [];
-  const columns = keys.map((key) => ({
-    name: avroCompatibleName(key.name),
-    fieldId: key.id,
-    duckdbType: duckdbTypeOfIceberg(key.type),
-  }));
-  const on = keys
-    .map((key) => {
-      const column = quoteIdent(avroCompatibleName(key.name));
-      return `t.${column} = i.${column}`;
-    })
-    .join(' AND ');
-  const scan = parquetScanSql(localPaths, columns, { filename: true });
+  const on = keyJoinSql(keys, 't', 'i');
+  const scan = parquetScanSql(localPaths, fieldScanColumns(keys), { filename: true });
   const result = await db.query(`SELECT DISTINCT t.filename FROM ${scan} t SEMI JOIN ${incoming} i ON ${on}`);
   const hit = new Set(result.rows.map((row) => String(row[0])));
   return files.filter((_, i) => hit.has(localPaths[i]!));

@@ -22,6 +22,7 @@ import { parquetScanSql } from '../../engine/lake-views.js';
 import { avroCompatibleName, duckdbTypeOfIceberg } from '../iceberg-schema.js';
 import { qualifiedName } from '../table-location.js';
 import type { MergeLayout } from './merge-layout.js';
+import { fieldScanColumns, keyJoinSql } from './merge-scan.js';
 import { OP_COLUMN } from './merge-stage.js';
 
 /** Count, hash sum and rows with the soft-delete column NULL, of one class of rows. */
@@ -45,15 +46,7 @@ export async function assertMergeHolds(
 ): Promise<void> {
   const fields = layout.schema.fields;
   const names = fields.map((field) => quoteIdent(avroCompatibleName(field.name)));
-  const scan = (paths: readonly string[]) =>
-    parquetScanSql(
-      paths,
-      fields.map((field) => ({
-        name: avroCompatibleName(field.name),
-        fieldId: field.id,
-        duckdbType: duckdbTypeOfIceberg(field.type),
-      })),
-    );
+  const scan = (paths: readonly string[]) => parquetScanSql(paths, fieldScanColumns(fields));
   const soft = layout.softDelete;
   const softIndex = soft ? fields.findIndex((field) => field.id === soft.id) : -1;
   const hash = (alias: string, withSoft: boolean) =>
@@ -61,12 +54,7 @@ export async function assertMergeHolds(
       .flatMap((name, i) => (i === softIndex && !withSoft ? [] : [`${alias}.${name}`]))
       .join(', ')})`;
   const notDeleted = (alias: string) => (soft ? `${alias}.${names[softIndex]} IS NULL` : 'true');
-  const on = layout.keys
-    .map((key) => {
-      const column = quoteIdent(avroCompatibleName(key.name));
-      return `t.${column} = i.${column}`;
-    })
-    .join(' AND ');
+  const on = keyJoinSql(layout.keys, 't', 'i');
   // A deleted row kept by a soft delete is compared without the column the delete sets.
   const tally = (rows: string, klass: string) =>
     `SELECT ${klass} AS class, count(*) AS n, ` +
