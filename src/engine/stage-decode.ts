@@ -95,6 +95,15 @@ export function stageDecodeExpression(
       ? `CASE WHEN regexp_full_match(${field}, ${quoteLiteral(pattern)}) THEN ${decoded} ` +
         `WHEN ${field} IS NULL THEN NULL ELSE ${fail(expected)} END`
       : decoded;
+  // Text that the cast renders back unchanged is exact (`42`, `-1.50` for DECIMAL(p,2)), and a
+  // rendering always matches the pattern: only the other texts (`007`, `1.5` for a DECIMAL(p,2),
+  // and the ones refused) go through the regular expression, which cost ~0.3 CPU s per 2M rows
+  // of three such columns. Same values and same refusals as `check` alone.
+  const roundTrip = (pattern: string, expected: string) => {
+    if (!checked) return `CAST(${field} AS ${target})`;
+    const cast = `TRY_CAST(${field} AS ${target})`;
+    return `CASE WHEN CAST(${cast} AS VARCHAR) = ${field} THEN ${cast} ELSE ${check(pattern, expected)} END`;
+  };
   // Unchecked, a text that is neither 't' nor 'f' (refused when checked) reads as NULL.
   const otherwise = (expected: string) => (checked ? fail(expected) : 'NULL');
   switch (type.kind) {
@@ -102,8 +111,15 @@ export function stageDecodeExpression(
       return `CASE WHEN ${field} = 't' THEN true WHEN ${field} = 'f' THEN false WHEN ${field} IS NULL THEN NULL ELSE ${otherwise("'t' or 'f'")} END`;
     case 'int32':
     case 'int64':
-      return check('-?[0-9]+', `an integer (${type.kind})`);
+      return roundTrip('-?[0-9]+', `an integer (${type.kind})`);
     case 'decimal':
+      // A wide decimal's text cast is the slow path decimalFromText avoids.
+      if (type.precision <= 18) {
+        return roundTrip(
+          `-?[0-9]+(\\.[0-9]{0,${type.scale}})?`,
+          `a decimal with at most ${type.scale} fraction digits`,
+        );
+      }
       return check(
         `-?[0-9]+(\\.[0-9]{0,${type.scale}})?`,
         `a decimal with at most ${type.scale} fraction digits`,
