@@ -23,6 +23,7 @@ import { supportsDisposition } from '../destinations/destination.js';
 import { defaultControlUrl } from '../destinations/control-url.js';
 import { destinationForUrl } from '../destinations/registry.js';
 import { ChunkFingerprints } from './chunk-fingerprints.js';
+import type { KeyRangeSource } from '../connectors/key-range-read.js';
 import { assertCommitCount, writeProved } from './run-checks.js';
 import { fileSha256 } from './file-sha256.js';
 import { runCdc } from './run-cdc.js';
@@ -39,6 +40,7 @@ import type { QuarantinePolicy } from './quarantine-policy.js';
 import { QuarantineWriter } from './quarantine-writer.js';
 import { assertCanReconcile, makeKeysDir, stageReconciledDeletes } from './reconcile-deletes.js';
 import { qualifiedName, selectStreams } from './select-streams.js';
+import { StageTyping } from './stage-typing.js';
 import type { StreamReport, StreamSettings, SyncReport, SyncRequest } from './sync-report.js';
 
 /** Staged chunk size: big enough for efficient Parquet files, small enough to keep disk use flat. */
@@ -60,6 +62,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
   const destination = destinationForUrl(request.to, { ...request.destinationSettings, control });
   const recorder = await RunRecorder.open(control);
   const fingerprints = new ChunkFingerprints();
+  const typing = new StageTyping();
   const started = Date.now();
   try {
     await connector.check();
@@ -90,7 +93,15 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
               request.onProgress?.({ stream, phase: 'retry', rows: 0, bytes: 0, message }),
           },
           (attempt) =>
-            syncStream(connector, destination, plan, runId, request, { recorder, fingerprints }, attempt),
+            syncStream(
+              connector,
+              destination,
+              plan,
+              runId,
+              request,
+              { recorder, fingerprints, typing },
+              attempt,
+            ),
         );
         await recorder.recordStream(runId, report);
         reports.push(report);
@@ -103,7 +114,7 @@ export async function runSync(request: SyncRequest): Promise<SyncReport> {
     await recorder.finish(report);
     return report;
   } finally {
-    await Promise.allSettled([connector.close(), destination.close(), fingerprints.close()]);
+    await Promise.allSettled([connector.close(), destination.close(), fingerprints.close(), typing.close()]);
     await recorder.close();
   }
 }
@@ -250,7 +261,11 @@ async function syncStream(
   basePlan: StreamRunPlan,
   runId: string,
   request: SyncRequest,
-  { recorder, fingerprints }: { recorder: RunRecorder; fingerprints: ChunkFingerprints },
+  {
+    recorder,
+    fingerprints,
+    typing,
+  }: { recorder: RunRecorder; fingerprints: ChunkFingerprints; typing: StageTyping },
   { attempt, lease }: StreamAttempt,
 ): Promise<StreamReport> {
   const schema: StreamSchema = basePlan.schema;
@@ -325,21 +340,36 @@ async function syncStream(
       position = chunk.position;
       progress('chunk', rowsRead, bytesRead);
     };
+    // Chunks decoded once into typed Parquet when the destination reads it (stage-typing.ts).
+    const typed = StageTyping.appliesTo(basePlan) ? typing : undefined;
     if (staged && stagedWriter) {
-      resumedLoad = await loadKeyRanges(staged.source, stagedWriter, {
-        plan: { ...basePlan, stageDir },
-        rowsPerRange: request.chunkRows ?? DEFAULT_CHUNK_ROWS,
-        write: (chunk, range) => load(chunk, { range }),
-        // Manifests of ranges an earlier try of this run committed stay; the others are read again.
-        onResume: async (done) => {
-          chunkOffset = await recorder.keepRangeChunks(runId, name, done);
+      resumedLoad = await loadKeyRanges(
+        typed ? typedKeyRanges(staged.source, typed, schema.columns) : staged.source,
+        stagedWriter,
+        {
+          plan: { ...basePlan, stageDir },
+          rowsPerRange: request.chunkRows ?? DEFAULT_CHUNK_ROWS,
+          write: (chunk, range) => load(chunk, { range }),
+          // Manifests of ranges an earlier try of this run committed stay; the others are read again.
+          onResume: async (done) => {
+            chunkOffset = await recorder.keepRangeChunks(runId, name, done);
+          },
         },
-      });
+      );
     } else {
-      for await (const chunk of readAhead(
-        connector.read({ ...basePlan, stageDir, ...(keysDir && { reconcileKeysDir: keysDir }) }, from),
-        READ_AHEAD,
-      )) {
+      const read = connector.read(
+        { ...basePlan, stageDir, ...(keysDir && { reconcileKeysDir: keysDir }) },
+        from,
+      );
+      const chunks = typed
+        ? typed.convertAll(
+            read,
+            schema.columns,
+            (c) => c,
+            (_, c) => c,
+          )
+        : read;
+      for await (const chunk of readAhead(chunks, READ_AHEAD)) {
         await load(chunk, chunk.position);
       }
     }
@@ -400,6 +430,24 @@ async function syncStream(
   } finally {
     await rm(stageDir, { recursive: true, force: true });
   }
+}
+
+/** `source` whose ranges' chunks arrive as typed Parquet chunks. */
+function typedKeyRanges(
+  source: KeyRangeSource,
+  typing: StageTyping,
+  columns: StreamSchema['columns'],
+): KeyRangeSource {
+  return {
+    planKeyRanges: (plan, rowsPerRange, maxRanges) => source.planKeyRanges(plan, rowsPerRange, maxRanges),
+    readKeyRanges: (plan, keys, ranges) =>
+      typing.convertAll(
+        source.readKeyRanges(plan, keys, ranges),
+        columns,
+        (event) => ('chunk' in event ? event.chunk : undefined),
+        (event, chunk) => ({ ...event, chunk }),
+      ),
+  };
 }
 
 function summarise(runId: string, streams: StreamReport[], started: number): SyncReport {
