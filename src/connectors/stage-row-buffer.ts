@@ -45,19 +45,15 @@ export class StageRowBuffer {
   }
 
   /**
-   * Bytes already in canonical text that never need quotes (digits, dates, decimals), followed
-   * by an ASCII `suffix` (e.g. a timestamp's `+00`).
+   * `bytes[start, end)`, already canonical text that never needs quotes (digits, dates,
+   * decimals), followed by an ASCII `suffix` (e.g. a timestamp's `+00`). A range and not a view,
+   * so a reader copies straight from its packet buffer.
    */
-  plainField(bytes: Uint8Array, suffix = ''): void {
-    this.separate(bytes.length + suffix.length);
-    this.copy(bytes, 0, bytes.length);
-    if (suffix) this.length += this.buffer.write(suffix, this.length, 'latin1');
-  }
-
-  /** `plainField` of `bytes[start, end)`, without a view of them (a reader's packet buffer). */
-  plainBytes(bytes: Uint8Array, start: number, end: number): void {
-    this.separate(end - start);
+  plainBytes(bytes: Uint8Array, start: number, end: number, suffix = ''): void {
+    this.separate(end - start + suffix.length);
     this.copy(bytes, start, end);
+    // By hand: Buffer#write costs more than the copy for a suffix of a few characters.
+    for (let i = 0; i < suffix.length; i++) this.buffer[this.length++] = suffix.charCodeAt(i);
   }
 
   /** ASCII text already in canonical form, without quotes, commas or line breaks. */
@@ -66,12 +62,10 @@ export class StageRowBuffer {
     this.length += this.buffer.write(text, this.length, 'latin1');
   }
 
-  /** Text as UTF-8 bytes: quoted when empty or holding `"`, `,`, CR or LF (`"` doubled inside). */
-  textField(bytes: Uint8Array): void {
-    this.textBytes(bytes, 0, bytes.length);
-  }
-
-  /** `textField` of `bytes[start, end)`, without a view of them (a reader's packet buffer). */
+  /**
+   * Text as the UTF-8 bytes `bytes[start, end)`: quoted when empty or holding `"`, `,`, CR or LF
+   * (`"` doubled inside).
+   */
   textBytes(bytes: Uint8Array, start: number, end: number): void {
     if (end > start && !needsQuotes(bytes, start, end)) {
       this.plainBytes(bytes, start, end);

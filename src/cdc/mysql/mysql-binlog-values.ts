@@ -31,7 +31,8 @@ const DECODED_ZERO_YEAR = 1900;
 
 export function binlogFieldWriter(column: CanonicalColumn): BinlogFieldWriter {
   const mapping = mappingOfColumn(column);
-  const encode = mysqlFieldEncoder(mapping);
+  const encodeRange = mysqlFieldEncoder(mapping);
+  const encode = (bytes: Buffer, out: StageRowBuffer) => encodeRange(bytes, 0, bytes.length, out);
   const dataType = parseMysqlColumnType(column.sourceType, false).dataType;
   if (mapping.wire === 'float64') return (value, out) => out.asciiField(formatFloat64(Number(value)));
   if (mapping.wire === 'float32') return (value, out) => out.asciiField(formatFloat32(Number(value)));

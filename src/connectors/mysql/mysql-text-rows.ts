@@ -87,7 +87,7 @@ export class TextRowStager {
       else if (kind === 'text') out.textBytes(buf, pos, end);
       else {
         try {
-          (this.encoders[i] as MysqlFieldEncoder)(buf.subarray(pos, end), out);
+          (this.encoders[i] as MysqlFieldEncoder)(buf, pos, end, out);
         } catch (error) {
           out.dropRow();
           this.onFailure(error, rowValues(buf, start, this.kinds.length), i);

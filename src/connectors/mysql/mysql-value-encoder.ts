@@ -11,8 +11,13 @@ import { daysInMonth } from '../datetime-text.js';
 import type { StageRowBuffer } from '../stage-row-buffer.js';
 import type { MysqlMapping } from './mysql-types.js';
 
-/** Writes one non-NULL value as a stage field, or throws ValueRejected. */
-export type MysqlFieldEncoder = (value: Buffer, out: StageRowBuffer) => void;
+/**
+ * Writes one non-NULL value, the bytes `bytes[start, end)`, as a stage field, or throws
+ * ValueRejected. A range rather than a Buffer view: the text-row parser calls this for every
+ * value of its columns straight from the row packet, and a view per value (two for a trimmed
+ * one) cost ~0.6 main-thread seconds per 3M rows of one timestamp column.
+ */
+export type MysqlFieldEncoder = (bytes: Buffer, start: number, end: number, out: StageRowBuffer) => void;
 
 /** A stored value the canonical type cannot carry; the reader adds table, column and row. */
 export class ValueRejected extends Error {
@@ -33,35 +38,39 @@ const DATETIME_LENGTH = 19;
 export function mysqlFieldEncoder(mapping: MysqlMapping): MysqlFieldEncoder {
   switch (mapping.wire) {
     case 'plain':
-      return (value, out) => out.plainField(value);
+      return (bytes, start, end, out) => out.plainBytes(bytes, start, end);
     case 'text':
-      return (value, out) => out.textField(value);
+      return (bytes, start, end, out) => out.textBytes(bytes, start, end);
     case 'unpadded':
-      return (value, out) => out.plainField(value.subarray(paddingLength(value)));
+      return (bytes, start, end, out) => out.plainBytes(bytes, start + paddingLength(bytes, start, end), end);
     case 'float64':
-      return (value, out) => out.asciiField(formatFloat64(Number(value.toString('latin1'))));
+      return (bytes, start, end, out) =>
+        out.asciiField(formatFloat64(Number(bytes.toString('latin1', start, end))));
     case 'float32':
-      return (value, out) => out.asciiField(formatFloat32(Number(value.toString('latin1'))));
+      return (bytes, start, end, out) =>
+        out.asciiField(formatFloat32(Number(bytes.toString('latin1', start, end))));
     case 'binary':
-      return (value, out) => out.hexField(value);
+      return (bytes, start, end, out) => out.hexField(bytes.subarray(start, end));
     case 'bits':
       if (mapping.type.kind === 'boolean')
-        return (value, out) => out.asciiField(bitsValue(value) ? 't' : 'f');
-      return (value, out) => out.asciiField(bitsValue(value).toString());
+        return (bytes, start, end, out) => out.asciiField(bitsValue(bytes.subarray(start, end)) ? 't' : 'f');
+      return (bytes, start, end, out) => out.asciiField(bitsValue(bytes.subarray(start, end)).toString());
     case 'date':
-      return (value, out) => out.plainField(value.subarray(0, checkedLength(value, 10)));
+      return (bytes, start, end, out) => out.plainBytes(bytes, start, checkedEnd(bytes, start, end, 10));
     case 'datetime':
-      return (value, out) => out.plainField(value.subarray(0, checkedLength(value, DATETIME_LENGTH)));
+      return (bytes, start, end, out) =>
+        out.plainBytes(bytes, start, checkedEnd(bytes, start, end, DATETIME_LENGTH));
     case 'timestamp':
-      return (value, out) => out.plainField(value.subarray(0, checkedLength(value, DATETIME_LENGTH)), '+00');
+      return (bytes, start, end, out) =>
+        out.plainBytes(bytes, start, checkedEnd(bytes, start, end, DATETIME_LENGTH), '+00');
   }
 }
 
-/** Leading zeros to skip so that at least one digit stays before the end or a decimal point. */
-function paddingLength(value: Buffer): number {
-  let start = 0;
-  while (start < value.length - 1 && value[start] === ZERO && value[start + 1] !== DOT) start++;
-  return start;
+/** Leading zeros of `bytes[start, end)` to skip so that one digit stays before the end or a point. */
+function paddingLength(bytes: Buffer, start: number, end: number): number {
+  let skip = 0;
+  while (start + skip < end - 1 && bytes[start + skip] === ZERO && bytes[start + skip + 1] !== DOT) skip++;
+  return skip;
 }
 
 /** The unsigned number held by a bit(n) value's big-endian bytes. */
@@ -72,27 +81,24 @@ function bitsValue(value: Buffer): bigint | number {
 }
 
 /**
- * The length of the canonical text of a MySQL date (`minLength` 10) or datetime (19) value:
- * trailing fraction zeros (and a bare point) are cut, as PostgreSQL prints fractions. Throws
- * ValueRejected for a zero date and any other day that is not on the calendar; MySQL itself
- * guarantees the shape and the time of day.
+ * Where the canonical text of the MySQL date (`minLength` 10) or datetime (19) value
+ * `bytes[start, end)` ends: trailing fraction zeros (and a bare point) are cut, as PostgreSQL
+ * prints fractions. Throws ValueRejected for a zero date and any other day that is not on the
+ * calendar; MySQL itself guarantees the shape and the time of day.
  */
-function checkedLength(value: Buffer, minLength: number): number {
-  const year = digit(value, 0) * 1000 + digit(value, 1) * 100 + digit(value, 2) * 10 + digit(value, 3);
-  const month = digit(value, 5) * 10 + digit(value, 6);
-  const day = digit(value, 8) * 10 + digit(value, 9);
-  const shaped = value.length >= minLength && value[4] === DASH && value[7] === DASH;
+function checkedEnd(bytes: Buffer, start: number, end: number, minLength: number): number {
+  const digit = (index: number) => (start + index < end ? (bytes[start + index] as number) : ZERO) - ZERO;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  const shaped = end - start >= minLength && bytes[start + 4] === DASH && bytes[start + 7] === DASH;
   if (!shaped || year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    throw new ValueRejected(value.toString('latin1'));
+    throw new ValueRejected(bytes.toString('latin1', start, end));
   }
-  let end = value.length;
-  if (end > DATETIME_LENGTH) {
-    while (end > DATETIME_LENGTH + 1 && value[end - 1] === ZERO) end--;
-    if (end === DATETIME_LENGTH + 1) end = DATETIME_LENGTH;
+  let last = end;
+  if (last - start > DATETIME_LENGTH) {
+    while (last - start > DATETIME_LENGTH + 1 && bytes[last - 1] === ZERO) last--;
+    if (last - start === DATETIME_LENGTH + 1) last = start + DATETIME_LENGTH;
   }
-  return end;
-}
-
-function digit(value: Buffer, index: number): number {
-  return (value[index] ?? ZERO) - ZERO;
+  return last;
 }
