@@ -20,7 +20,10 @@ export class StageChunkWriter {
   // The chunk manifest's content hash, computed as bytes are written so the run need not read
   // the file again (that second pass cost ~1 s per 10M rows, outside the read/convert overlap).
   private hash: Hash | undefined;
-  private pending: Uint8Array[] = [];
+  // One gather buffer for the writer's life, into which small writes are copied: a caller may
+  // reuse its buffer once write() returns (StageRowBuffer does), so a small write must not be
+  // kept by reference until the next flush; and no 1 MiB buffer is allocated per flush.
+  private readonly gather = Buffer.allocUnsafe(GATHER_BYTES);
   private pendingBytes = 0;
   private filePath = '';
   private index = 0;
@@ -64,29 +67,41 @@ export class StageChunkWriter {
       this.file = await open(this.filePath, 'wx');
       this.hash = createHash('sha256');
     }
-    if (data.length > 0) {
-      this.pending.push(data);
-      this.pendingBytes += data.length;
-    }
     this.chunkBytes += data.length;
     this.chunkRows += rows;
     if (rows > 0 && this.longestRow !== undefined) {
       this.longestRow = longestRow === undefined ? undefined : Math.max(this.longestRow, longestRow);
     }
-    if (this.pendingBytes >= GATHER_BYTES) await this.flush();
+    if (data.length >= GATHER_BYTES) {
+      // Already a large write: no copy.
+      await this.flush();
+      await this.writeOut(data);
+      return;
+    }
+    let offset = 0;
+    while (offset < data.length) {
+      const take = Math.min(data.length - offset, GATHER_BYTES - this.pendingBytes);
+      this.gather.set(data.subarray(offset, offset + take), this.pendingBytes);
+      this.pendingBytes += take;
+      offset += take;
+      if (this.pendingBytes === GATHER_BYTES) await this.flush();
+    }
   }
 
   /** Writes the gathered bytes to the open chunk file. */
   private async flush(): Promise<void> {
     if (!this.file || this.pendingBytes === 0) return;
-    const data =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    const data = this.gather.subarray(0, this.pendingBytes);
     this.pendingBytes = 0;
+    await this.writeOut(data);
+  }
+
+  /** Hashes `data` and writes all of it to the open chunk file. */
+  private async writeOut(data: Uint8Array): Promise<void> {
     this.hash?.update(data);
     let offset = 0;
     while (offset < data.length) {
-      const { bytesWritten } = await this.file.write(data, offset, data.length - offset);
+      const { bytesWritten } = await this.file!.write(data, offset, data.length - offset);
       offset += bytesWritten;
     }
   }
@@ -121,7 +136,6 @@ export class StageChunkWriter {
     if (!file) return;
     this.file = undefined;
     this.hash = undefined;
-    this.pending = [];
     this.pendingBytes = 0;
     this.longestRow = 0;
     await file.close().catch(() => undefined);

@@ -26,11 +26,35 @@ describe('StageChunkWriter', () => {
 
     const expected = Buffer.concat(rows);
     expect(first).toMatchObject({ index: 0, rows: 60_000, bytes: expected.length, position: { at: 1 } });
-    expect(await readFile(first!.path)).toEqual(expected);
+    // Buffer#equals: toEqual compares a 2 MB buffer element by element (seconds).
+    expect((await readFile(first!.path)).equals(expected)).toBe(true);
     expect(first!.sha256).toBe(await fileSha256(first!.path));
     expect(second).toMatchObject({ index: 1, rows: 1, bytes: 9 });
     expect(second!.sha256).toBe(await fileSha256(second!.path));
     expect(second!.sha256).not.toBe(first!.sha256);
+  });
+
+  it('keeps what was written when the caller reuses its buffer after write(), small and large writes alike', async () => {
+    const writer = new StageChunkWriter(dir, 'reused-');
+    const reused = Buffer.alloc(3 * 1024 * 1024);
+    const expected: Buffer[] = [];
+    // Small writes (gathered), then one larger than the gather size (written as it is).
+    for (const [size, byte] of [
+      [1000, 0x61],
+      [70_000, 0x62],
+      [2 * 1024 * 1024, 0x63],
+      [10, 0x64],
+    ] as const) {
+      reused.fill(byte, 0, size);
+      reused[size - 1] = 0x0a;
+      expected.push(Buffer.from(reused.subarray(0, size)));
+      await writer.write(reused.subarray(0, size), 1);
+      // What StageRowBuffer does with its buffer once the write returned.
+      reused.fill(0x7a);
+    }
+    const chunk = await writer.finish();
+    expect((await readFile(chunk!.path)).equals(Buffer.concat(expected))).toBe(true);
+    expect(chunk!.sha256).toBe(await fileSha256(chunk!.path));
   });
 
   it('reports the longest row only when every write measured its rows', async () => {
