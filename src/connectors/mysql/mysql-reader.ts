@@ -17,6 +17,7 @@ import { queryError } from './mysql-errors.js';
 import { TextRowStager } from './mysql-text-rows.js';
 import { mappingOfColumn, mysqlSelectExpression, quoteMysqlIdent } from './mysql-types.js';
 import { ValueRejected, mysqlFieldEncoder } from './mysql-value-encoder.js';
+import { RowPacketReader } from './mysql-row-packets.js';
 
 /** Rows are gathered into writes of about this size: one write per row would be syscall-bound. */
 const WRITE_BYTES = 1024 * 1024;
@@ -55,6 +56,15 @@ export async function* stageMysqlSelect(
     failure ??= { error };
     notify();
   };
+  // The rows' packets straight off the socket (mysql-row-packets.ts); when it cannot take them,
+  // mysql2 hands them to the stager as its row parser. The reader pauses when a row handler
+  // returns false; mysql2 is paused and resumed on the connection.
+  let reader: RowPacketReader | null = null;
+  const pause = () => {
+    paused = true;
+    if (!reader) connection.pause();
+  };
+  const resume = () => (reader ? reader.resume() : connection.resume());
   // Rows are taken while the buffer has room; a full buffer (or chunk) pauses the socket.
   const full = () => out.bytes >= WRITE_BYTES || writer.bytes + out.bytes >= plan.chunkBytes;
   const stager = new TextRowStager(
@@ -63,20 +73,30 @@ export async function* stageMysqlSelect(
     mappings,
     () => {
       if (!paused && full()) {
-        paused = true;
-        connection.pause();
+        pause();
         notify();
       }
     },
     (error, row, column) => {
-      paused = true;
-      connection.pause();
+      pause();
       fail(rejectionError(error, plan, row, column, sql));
     },
   );
+  const packet: { buffer: Buffer; offset: number; end: number } = {
+    buffer: Buffer.alloc(0),
+    offset: 0,
+    end: 0,
+  };
   const stopWatching = onConnectionLost(connection, fail);
   let complete = false;
   try {
+    reader = RowPacketReader.install(connection, (buffer, start, end) => {
+      packet.buffer = buffer;
+      packet.offset = start;
+      packet.end = end;
+      stager.next(packet);
+      return !paused;
+    });
     const query = connection.query({ sql, rowsAsArray: true, typeCast: false });
     stager.attach(query);
     query.on('error', fail).on('end', () => {
@@ -95,7 +115,7 @@ export async function* stageMysqlSelect(
         if (ended) break;
         paused = false;
         // Replays the packets that arrived meanwhile, which may fill the buffer (and pause) again.
-        connection.resume();
+        resume();
         continue;
       }
       await new Promise<void>((resolve) => (wake = resolve));
@@ -109,6 +129,7 @@ export async function* stageMysqlSelect(
   } catch (error) {
     throw queryError(error, `reading ${namespace}.${name}`, `${namespace}.${name}`, sql);
   } finally {
+    reader?.detach();
     stopWatching();
     if (!complete) await writer.abort();
   }
