@@ -6,9 +6,10 @@
  * each value's bytes straight into the StageRowBuffer; only columns whose text must be looked at
  * (dates, floats, bits, bytes…) still get a Buffer view for their encoder.
  *
- * It plugs into mysql2 as the query's row parser (`_rowParser`, the object the Query command
- * calls with each row packet; mysql2 3.x), so the driver's own protocol handling, errors and
- * flow control (`pause()` queues packets, `resume()` replays them) stay as they are.
+ * The reader feeds it the row packets it reads off the socket itself (mysql-row-packets.ts); where
+ * that reader cannot be installed, it plugs into mysql2 as the query's row parser (`_rowParser`,
+ * the object the Query command calls with each row packet; mysql2 3.x), with the driver's own
+ * flow control (`pause()` queues packets, `resume()` replays them).
  */
 import type { Query } from 'mysql2';
 import type { StageRowBuffer } from '../stage-row-buffer.js';
