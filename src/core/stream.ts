@@ -77,6 +77,17 @@ export interface StreamPlan {
 export type StagedFormat = 'csv' | 'parquet';
 
 /**
+ * True when `plan`'s chunks may be staged as Parquet: its consumer reads them
+ * (`stagedFormats`), and it is not a merge. A merge keeps the last row of a key by the row's
+ * place in the chunk, and the typed Parquet writes run in parallel without keeping row order
+ * (keeping it costs about twice as much): a file holding two versions of a key kept the first
+ * for 61% of 300,000 keys.
+ */
+export function stagesParquet(plan: Pick<StreamPlan, 'stagedFormats' | 'disposition'>): boolean {
+  return plan.disposition !== 'merge' && (plan.stagedFormats?.includes('parquet') ?? false);
+}
+
+/**
  * A bounded piece of a stream, staged on local disk in the stage CSV dialect (see
  * `stage-csv.ts`): the unit that flows from a connector to a destination.
  */

@@ -13,13 +13,13 @@
  * staged): the Parquet file is a form of those bytes, not new content.
  *
  * Not converted: chunks carrying operations (change streams, soft deletes) and every chunk of a
- * merge, since a merge keeps the last row of a key by its order in the chunk, and a parallel
- * conversion that kept the order would cost about twice as much.
+ * merge (`stagesParquet` says why).
  */
 import { rm } from 'node:fs/promises';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import { SluiceError } from '../core/errors.js';
 import type { StagedChunk, StreamPlan } from '../core/stream.js';
+import { stagesParquet } from '../core/stream.js';
 import { chunkQuery } from '../engine/chunk-query.js';
 import type { DuckDB } from '../engine/duckdb.js';
 import { openDuckDB, quoteLiteral } from '../engine/duckdb.js';
@@ -32,9 +32,9 @@ const ROW_GROUP_BYTES = 1000 * 1000;
 export class StageTyping {
   private db: Promise<DuckDB> | undefined;
 
-  /** True when the chunks of `plan` are converted: its consumer reads Parquet and it is not a merge. */
+  /** True when the chunks of `plan` are converted: when they may be Parquet (`stagesParquet`). */
   static appliesTo(plan: Pick<StreamPlan, 'stagedFormats' | 'disposition'>): boolean {
-    return plan.disposition !== 'merge' && (plan.stagedFormats?.includes('parquet') ?? false);
+    return stagesParquet(plan);
   }
 
   /**

@@ -7,7 +7,7 @@
  * attached to a closing empty chunk, which also carries the final position when the last data
  * chunk did not (the files at the end had no rows, or there was nothing new).
  *
- * When the consumer reads Parquet chunks (`StreamPlan.stagedFormats`), consecutive files of up
+ * When the chunks may be Parquet (`stagesParquet`: the consumer reads them, not a merge), consecutive files of up
  * to `chunkBytes` together are read as one group straight into typed Parquet chunks
  * (`stage-parquet.ts`) of about `chunkBytes` each; a group's last chunk carries the position
  * covering its files.
@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourcePosition, StagedChunk, StagedQuarantine, StreamPlan } from '../../core/stream.js';
+import { stagesParquet } from '../../core/stream.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { splitCsvIntoChunks } from '../csv-chunk-splitter.js';
 import type { DescribedFile } from './described-file.js';
@@ -51,7 +52,7 @@ export interface FilesRead {
 }
 
 export async function* readFiles(read: FilesRead): AsyncGenerator<StagedChunk> {
-  if (read.plan.stagedFormats?.includes('parquet')) {
+  if (stagesParquet(read.plan)) {
     yield* readFilesAsParquet(read);
     return;
   }
