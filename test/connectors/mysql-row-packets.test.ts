@@ -138,4 +138,11 @@ describe.skipIf(!up)('MySQL row packets off the socket', () => {
     expect(RowPacketReader.install(connection, () => true)).toBeNull();
     await busy;
   });
+
+  it('declines a connection that uses the compressed protocol', async () => {
+    connection = mysql.createConnection({ ...MACHINE_MARIADB, database: db.name, compress: true });
+    await connection.promise().query('SELECT 1');
+    expect(RowPacketReader.install(connection, () => true)).toBeNull();
+    expect(await mysql2Rows('SELECT 9')).toEqual([['9']]);
+  });
 });

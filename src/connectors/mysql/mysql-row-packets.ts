@@ -35,6 +35,7 @@ interface Mysql2Internals {
   stream: Socket;
   sequenceId: number;
   _command?: unknown;
+  config?: { compress?: boolean };
 }
 
 /**
@@ -72,12 +73,16 @@ export class RowPacketReader {
 
   /**
    * Takes over the rows of the next result set on `connection`, or returns null when the
-   * connection is busy with another command (its response would be read as ours) or is not the
-   * mysql2 connection this file knows: the caller then lets mysql2 parse the rows.
+   * connection is busy with another command (its response would be read as ours), uses the
+   * compressed protocol, or is not the mysql2 connection this file knows: the caller then lets
+   * mysql2 parse the rows.
    */
   static install(connection: Connection, onRow: RowPayloadHandler): RowPacketReader | null {
     const internals = connection as unknown as Partial<Mysql2Internals>;
     if (internals._command !== undefined && internals._command !== null) return null;
+    // The compressed protocol wraps packets in frames of its own (7-byte headers); Sluice does
+    // not ask for it, but a connection that uses it is left to mysql2.
+    if (internals.config?.compress) return null;
     if (!internals.stream || typeof internals.sequenceId !== 'number') return null;
     if (internals.stream.listeners('data').length !== 1) return null;
     return new RowPacketReader(internals as Mysql2Internals, onRow);
