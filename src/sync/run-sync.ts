@@ -13,6 +13,7 @@ import type {
   StreamSchema,
   SyncMode,
 } from '../core/stream.js';
+import { stagesParquet } from '../core/stream.js';
 import type {
   Destination,
   DestinationStream,
@@ -341,7 +342,7 @@ async function syncStream(
       progress('chunk', rowsRead, bytesRead);
     };
     // Chunks decoded once into typed Parquet when the destination reads it (stage-typing.ts).
-    const typed = StageTyping.appliesTo(basePlan) ? typing : undefined;
+    const typed = stagesParquet(basePlan) ? typing : undefined;
     if (staged && stagedWriter) {
       resumedLoad = await loadKeyRanges(
         typed ? typedKeyRanges(staged.source, typed, schema.columns) : staged.source,

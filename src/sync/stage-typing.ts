@@ -1,7 +1,7 @@
 /**
  * Typed staging: a stage CSV chunk is decoded once, by the run, into a typed Parquet chunk
- * (`StagedFormat` `parquet`) before the destination loads it, when the destination reads Parquet
- * chunks (`capabilities.stagedFormats`). Every later reader of the chunk — the destination's
+ * (`StagedFormat` `parquet`) before the destination loads it, when the plan's chunks may be
+ * Parquet (`core/stream.ts` `stagesParquet`: the destination reads them, not a merge). Every later reader of the chunk — the destination's
  * conversion, the run's content fingerprint (chunk-fingerprints.ts), a merge's staging — then
  * reads typed columns instead of parsing and checking the same text again: the CSV used to be
  * parsed twice per chunk, which cost more CPU than the server's export on the pg-full-sync
@@ -18,8 +18,7 @@
 import { rm } from 'node:fs/promises';
 import type { CanonicalColumn } from '../core/canonical-types.js';
 import { SluiceError } from '../core/errors.js';
-import type { StagedChunk, StreamPlan } from '../core/stream.js';
-import { stagesParquet } from '../core/stream.js';
+import type { StagedChunk } from '../core/stream.js';
 import { chunkQuery } from '../engine/chunk-query.js';
 import type { DuckDB } from '../engine/duckdb.js';
 import { openDuckDB, quoteLiteral } from '../engine/duckdb.js';
@@ -31,11 +30,6 @@ const ROW_GROUP_BYTES = 1000 * 1000;
 
 export class StageTyping {
   private db: Promise<DuckDB> | undefined;
-
-  /** True when the chunks of `plan` are converted: when they may be Parquet (`stagesParquet`). */
-  static appliesTo(plan: Pick<StreamPlan, 'stagedFormats' | 'disposition'>): boolean {
-    return stagesParquet(plan);
-  }
 
   /**
    * The chunk as a typed Parquet chunk beside it (the CSV file is removed), or the chunk itself

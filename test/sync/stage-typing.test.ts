@@ -11,6 +11,7 @@ import { fingerprintOf } from '../../src/engine/content-fingerprint.js';
 import { chunkQuery } from '../../src/engine/chunk-query.js';
 import type { DuckDB } from '../../src/engine/duckdb.js';
 import { openDuckDB } from '../../src/engine/duckdb.js';
+import { stagesParquet } from '../../src/core/stream.js';
 import { StageTyping } from '../../src/sync/stage-typing.js';
 import { ALL_TYPES, rowsBetween, stageChunk } from '../lake/lake-fixtures.js';
 
@@ -84,11 +85,11 @@ describe('typed staging', () => {
     expect(await typing.convert(parquet, ALL_TYPES)).toBe(parquet);
   });
 
-  it('applies to plans whose destination reads Parquet, except merges', () => {
-    expect(StageTyping.appliesTo({ disposition: 'replace', stagedFormats: ['csv', 'parquet'] })).toBe(true);
-    expect(StageTyping.appliesTo({ disposition: 'append', stagedFormats: ['csv', 'parquet'] })).toBe(true);
-    expect(StageTyping.appliesTo({ disposition: 'merge', stagedFormats: ['csv', 'parquet'] })).toBe(false);
-    expect(StageTyping.appliesTo({ disposition: 'replace', stagedFormats: ['csv'] })).toBe(false);
-    expect(StageTyping.appliesTo({ disposition: 'replace' })).toBe(false);
+  it('applies to plans whose destination reads Parquet, except merges (stagesParquet)', () => {
+    expect(stagesParquet({ disposition: 'replace', stagedFormats: ['csv', 'parquet'] })).toBe(true);
+    expect(stagesParquet({ disposition: 'append', stagedFormats: ['csv', 'parquet'] })).toBe(true);
+    expect(stagesParquet({ disposition: 'merge', stagedFormats: ['csv', 'parquet'] })).toBe(false);
+    expect(stagesParquet({ disposition: 'replace', stagedFormats: ['csv'] })).toBe(false);
+    expect(stagesParquet({ disposition: 'replace' })).toBe(false);
   });
 });

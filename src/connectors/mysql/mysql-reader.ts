@@ -82,19 +82,11 @@ export async function* stageMysqlSelect(
       fail(rejectionError(error, plan, row, column, sql));
     },
   );
-  const packet: { buffer: Buffer; offset: number; end: number } = {
-    buffer: Buffer.alloc(0),
-    offset: 0,
-    end: 0,
-  };
   const stopWatching = onConnectionLost(connection, fail);
   let complete = false;
   try {
-    reader = RowPacketReader.install(connection, (buffer, start, end) => {
-      packet.buffer = buffer;
-      packet.offset = start;
-      packet.end = end;
-      stager.next(packet);
+    reader = RowPacketReader.install(connection, (buffer, start) => {
+      stager.row(buffer, start);
       return !paused;
     });
     const query = connection.query({ sql, rowsAsArray: true, typeCast: false });

@@ -22,6 +22,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Connection } from 'mysql2';
+import { lengthAt } from './mysql-text-rows.js';
 
 const HEADER_BYTES = 4;
 const MAX_PAYLOAD = 0xffffff;
@@ -46,8 +47,6 @@ export type RowPayloadHandler = (buffer: Buffer, start: number, end: number) => 
 
 export class RowPacketReader {
   private readonly socket: Socket;
-  /** mysql2's own 'data' listener, put back when the rows end. */
-  private readonly mysqlData: (data: Buffer) => void;
   private readonly onData = (data: Buffer) => this.take(data);
   /** Packets of the response before the rows, still to come: the count, then definitions, then EOF. */
   private phase: 'count' | 'columns' | 'rows' | 'done' = 'count';
@@ -61,12 +60,10 @@ export class RowPacketReader {
   private constructor(
     private readonly connection: Mysql2Internals,
     private readonly onRow: RowPayloadHandler,
+    /** mysql2's own 'data' listener (its packet parser), put back when the rows end. */
+    private readonly mysqlData: (data: Buffer) => void,
   ) {
     this.socket = connection.stream;
-    const listeners = this.socket.listeners('data') as ((data: Buffer) => void)[];
-    if (listeners.length !== 1)
-      throw new Error(`expected mysql2's one socket data listener, found ${listeners.length}`);
-    this.mysqlData = listeners[0]!;
     this.socket.removeListener('data', this.mysqlData);
     this.socket.on('data', this.onData);
   }
@@ -84,8 +81,9 @@ export class RowPacketReader {
     // not ask for it, but a connection that uses it is left to mysql2.
     if (internals.config?.compress) return null;
     if (!internals.stream || typeof internals.sequenceId !== 'number') return null;
-    if (internals.stream.listeners('data').length !== 1) return null;
-    return new RowPacketReader(internals as Mysql2Internals, onRow);
+    const listeners = internals.stream.listeners('data') as ((data: Buffer) => void)[];
+    if (listeners.length !== 1) return null;
+    return new RowPacketReader(internals as Mysql2Internals, onRow, listeners[0]!);
   }
 
   /** Takes rows again after `onRow` returned false. */
@@ -165,7 +163,7 @@ export class RowPacketReader {
     const first = buf[start]!;
     if (this.phase === 'count') {
       if (first === ERR || first === OK || first === LOCAL_INFILE) return 'mysql2';
-      this.columnsLeft = lengthEncoded(buf, start);
+      this.columnsLeft = lengthAt(buf, start);
       this.phase = 'columns';
       return 'more';
     }
@@ -191,13 +189,4 @@ export class RowPacketReader {
     this.detach();
     if (rest.length > 0) this.mysqlData(rest);
   }
-}
-
-/** The value of the length-encoded integer at `pos` (a column count: small). */
-function lengthEncoded(buf: Buffer, pos: number): number {
-  const first = buf[pos]!;
-  if (first < 0xfb) return first;
-  if (first === 0xfc) return buf.readUInt16LE(pos + 1);
-  if (first === 0xfd) return buf.readUIntLE(pos + 1, 3);
-  return Number(buf.readBigUInt64LE(pos + 1));
 }

@@ -63,8 +63,12 @@ export class TextRowStager {
 
   /** mysql2's row parser interface: parses one row packet; the returned row is not used. */
   next(packet: RowPacket): null {
-    const buf = packet.buffer;
-    const start = packet.offset;
+    this.row(packet.buffer, packet.offset);
+    return null;
+  }
+
+  /** Parses the row whose payload starts at `buf[start]` (mysql-row-packets.ts hands these over). */
+  row(buf: Buffer, start: number): void {
     let pos = start;
     const out = this.out;
     for (let i = 0; i < this.kinds.length; i++) {
@@ -92,20 +96,23 @@ export class TextRowStager {
         } catch (error) {
           out.dropRow();
           this.onFailure(error, rowValues(buf, start, this.kinds.length), i);
-          return null;
+          return;
         }
       }
       pos = end;
     }
     out.endRow();
     this.afterRow();
-    return null;
   }
 }
 
-/** The length of a length-encoded integer with a 0xfc/0xfd/0xfe prefix at `pos`. */
-function lengthAt(buf: Buffer, pos: number): number {
-  const first = buf[pos];
+/**
+ * The value of the length-encoded integer at `pos`: a value's length (the row parser reads a
+ * one-byte length itself) or a result set's column count (`mysql-row-packets.ts`).
+ */
+export function lengthAt(buf: Buffer, pos: number): number {
+  const first = buf[pos] as number;
+  if (first < NULL_VALUE) return first;
   if (first === 0xfc) return buf.readUInt16LE(pos + 1);
   if (first === 0xfd) return buf.readUIntLE(pos + 1, 3);
   // 0xfe: eight bytes; a packet cannot hold more than 2^53 bytes anyway.
