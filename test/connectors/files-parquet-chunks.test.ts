@@ -79,6 +79,23 @@ interface Read {
   types: string[];
 }
 
+/** An `append` plan of the file stream into `stageDir` (full unless `mode` says otherwise). */
+function appendPlan(
+  schema: StreamPlan['schema'],
+  stageDir: string,
+  options: { mode?: SyncMode; chunkBytes: number; formats?: readonly StagedFormat[] | undefined },
+): StreamPlan {
+  return {
+    schema,
+    mode: options.mode ?? 'full',
+    primaryKey: [],
+    disposition: 'append',
+    stageDir,
+    chunkBytes: options.chunkBytes,
+    ...(options.formats && { stagedFormats: options.formats }),
+  };
+}
+
 async function readAs(
   url: string,
   formats: readonly StagedFormat[] | undefined,
@@ -89,15 +106,11 @@ async function readAs(
   try {
     const [schema] = await connector.discover();
     if (!schema) throw new Error('no stream');
-    const plan: StreamPlan = {
-      schema,
-      mode: options.mode ?? 'full',
-      primaryKey: [],
-      disposition: 'append',
-      stageDir,
+    const plan = appendPlan(schema, stageDir, {
+      ...options,
       chunkBytes: options.chunkBytes ?? 64 * 1024 * 1024,
-      ...(formats && { stagedFormats: formats }),
-    };
+      formats,
+    });
     const chunks: StagedChunk[] = [];
     for await (const chunk of connector.read(plan, options.from ?? null)) chunks.push(chunk);
     const fields = schema.columns.map((column, index) => ({
@@ -229,15 +242,7 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
     try {
       const [schema] = await connector.discover();
       await rm(at('vanishing', 'e.csv'));
-      const plan: StreamPlan = {
-        schema: schema!,
-        mode: 'full',
-        primaryKey: [],
-        disposition: 'append',
-        stageDir,
-        chunkBytes: 1024 * 1024,
-        stagedFormats: ['parquet'],
-      };
+      const plan = appendPlan(schema!, stageDir, { chunkBytes: 1024 * 1024, formats: ['parquet'] });
       const error = await (async () => {
         for await (const chunk of connector.read(plan, null)) void chunk;
       })().catch((e: unknown) => e);
@@ -264,15 +269,7 @@ describe('file source: Parquet chunks read as the stage CSV decodes', () => {
     const stageDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-files-parquet-stop-'));
     try {
       const [schema] = await connector.discover();
-      const plan: StreamPlan = {
-        schema: schema!,
-        mode: 'full',
-        primaryKey: [],
-        disposition: 'append',
-        stageDir,
-        chunkBytes: 1024 * 1024,
-        stagedFormats: ['parquet'],
-      };
+      const plan = appendPlan(schema!, stageDir, { chunkBytes: 1024 * 1024, formats: ['parquet'] });
       for await (const chunk of connector.read(plan, null)) {
         expect(chunk.index).toBe(0);
         break;
