@@ -1,5 +1,5 @@
 /**
- * The decimal-safe scan counts integer digits without signs and leading zeros (csv-decimals.ts
+ * The decimal-safe scan counts integer digits without signs and leading zeros (csv-numbers.ts
  * counts most values by the dot's position and trims only those that start with a zero): a
  * signed or zero-padded value must type the column exactly as its digits need, no wider.
  */

@@ -48,7 +48,7 @@ describe('file source on S3 (s3rver)', () => {
     s3.requests.length = 0;
     const read = await readFileSource(s3Source('exports/orders/*.csv*'));
     expect(read.schema).toMatchObject({ namespace: 'files', name: 'orders' });
-    // Decimal literals are typed decimal (csv-decimals.ts), widened across the files to scale 2.
+    // Decimal literals are typed decimal (csv-numbers.ts), widened across the files to scale 2.
     expect(read.rows).toEqual([
       ['1', '9.50'],
       ['2', '10.00'],

@@ -14,7 +14,7 @@ import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
 import type { CsvDialect, FileColumn } from './described-file.js';
-import { decimalSafeColumns } from './csv-decimals.js';
+import { numberSafeColumns } from './csv-numbers.js';
 import { linesAt } from './file-text.js';
 
 /** Options a user may pin instead of letting the sniffer decide. */
@@ -88,8 +88,8 @@ export async function sniffCsv(
     dateFormat: dateFormat || null,
     timestampFormat: timestampFormat || null,
   };
-  // Numbers written as decimals are decimals, not doubles (csv-decimals.ts).
-  const fileColumns = await decimalSafeColumns(
+  // Number columns typed from every value, not the sniffer's sample (csv-numbers.ts).
+  const fileColumns = await numberSafeColumns(
     db,
     columns.map((c) => ({ name: c.name, type: c.type })),
     (text) => csvSource(path, gzip, dialect, text, 'ignore'),

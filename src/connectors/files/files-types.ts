@@ -6,9 +6,10 @@
  *
  * - Signed integers up to 32 bits and unsigned up to 16 → int32; BIGINT and UINTEGER → int64;
  *   UBIGINT → decimal(20,0); HUGEINT/UHUGEINT (up to 39 digits) → string.
- * - FLOAT/DOUBLE → float32/float64; DECIMAL(p,s) → decimal(p,s). A CSV column of plain decimal
- *   literals is typed DECIMAL(p,s) (or VARCHAR beyond 38 digits), never DOUBLE: see
- *   csv-decimals.ts. Across files, floats widen with floats and integers of up to 32 bits to
+ * - FLOAT/DOUBLE → float32/float64; DECIMAL(p,s) → decimal(p,s). A CSV number column is typed
+ *   from all of its values (csv-numbers.ts): plain decimal literals are DECIMAL(p,s) (or VARCHAR
+ *   beyond 38 digits), never DOUBLE, and an integer column stays one only while every value is
+ *   an integer its type holds. Across files, floats widen with floats and integers of up to 32 bits to
  *   DOUBLE; with decimals or 64-bit integers to text (a double would change their digits).
  * - TIMESTAMP, TIMESTAMP_S and _MS → timestamp; TIMESTAMP_NS → string (nanoseconds would be cut
  *   to microseconds); TIMESTAMP WITH TIME ZONE → timestamptz.
