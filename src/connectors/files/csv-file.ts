@@ -14,7 +14,9 @@ import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
 import type { CsvDialect, FileColumn } from './described-file.js';
-import { numberSafeColumns } from './csv-numbers.js';
+import { wholeFileTypes } from './csv-column-scan.js';
+import { numberScan } from './csv-numbers.js';
+import { temporalScan } from './csv-temporals.js';
 import { linesAt } from './file-text.js';
 
 /** Options a user may pin instead of letting the sniffer decide. */
@@ -88,10 +90,12 @@ export async function sniffCsv(
     dateFormat: dateFormat || null,
     timestampFormat: timestampFormat || null,
   };
-  // Number columns typed from every value, not the sniffer's sample (csv-numbers.ts).
-  const fileColumns = await numberSafeColumns(
+  // Columns whose cast could change a value are typed from every value, not the sniffer's sample.
+  const fileColumns = await wholeFileTypes(
     db,
     columns.map((c) => ({ name: c.name, type: c.type })),
+    dialect,
+    [numberScan, temporalScan],
     (text) => csvSource(path, gzip, dialect, text, 'ignore'),
   );
   // A file without data rows types every column VARCHAR, which would wrongly widen other files'.

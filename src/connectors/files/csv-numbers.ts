@@ -1,27 +1,21 @@
 /**
- * Whole-file typing of CSV number columns. DuckDB's sniffer types columns from a sample of the
- * file, and the read then casts every value to the sniffed type, which rounds where it should
- * refuse: a BIGINT column whose row 50,000 holds `1.5` reads 2, and a DOUBLE keeps only ~15–17
- * significant digits (`12345678901234567.89` becomes 12345678901234568). So every column sniffed
- * as a number (integer or float) is scanned once over the whole file, and typed from what its
- * values are, not from the sample:
+ * The whole-file typing of CSV number columns (csv-column-scan.ts says why): a column sniffed as
+ * a number (integer or float) is typed from all of its values —
  *
  * - every number in it a plain decimal literal (`[+-]digits[.digits]`):
  *   - with no fraction digit, and each fitting the sniffed integer type: that type;
  *   - else DECIMAL(p,s) with the largest integer digits and the largest scale seen (p = digits +
- *     scale); text when p > 38;
+ *     scale), since a double keeps only ~15–17 significant digits (`12345678901234567.89` would
+ *     become 12345678901234568); text when p > 38;
  * - some numbers float literals (`1.5e-5`, `NaN`, `inf`): a float (DOUBLE for a column sniffed as
  *   integers) when each plain decimal in it has at most 15 significant digits (a double then keeps
- *   them exactly), else text, spelled as in the file;
- * - fields that are not numbers at all are left to the read, which quarantines them.
+ *   them exactly), else text, spelled as in the file.
  *
  * Padding and signs are not digits: `0012.5` and `+5` are the numbers 12.5 and 5.
- *
- * Costs one extra scan of a file at discovery, for files with number columns.
  */
-import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteIdent } from '../../engine/duckdb.js';
 import type { FileColumn } from './described-file.js';
+import type { ColumnScan } from './csv-column-scan.js';
 
 /** Largest decimal precision the canonical decimal type holds. */
 const MAX_PRECISION = 38;
@@ -44,35 +38,6 @@ export interface NumberShape {
 }
 
 /**
- * The columns with each number column retyped as above; the others unchanged. `source` gives the
- * file's `read_csv(…)` with the columns given (here all VARCHAR), bad rows skipped.
- */
-export async function numberSafeColumns(
-  db: DuckDB,
-  columns: readonly FileColumn[],
-  source: (columns: readonly FileColumn[]) => string,
-): Promise<FileColumn[]> {
-  const numbers = columns.filter((c) => FLOAT_TYPES.has(c.type) || INTEGER_TYPES.has(c.type));
-  if (numbers.length === 0) return [...columns];
-  const text = columns.map((c) => ({ name: c.name, type: 'VARCHAR' }));
-  const scans = numbers.map((c, i) => columnScan(c, i));
-  const [row] = await db.queryObjects(
-    `SELECT ${scans.flatMap((scan) => scan.measures).join(', ')} ` +
-      `FROM (SELECT ${scans.flatMap((scan) => scan.derived).join(', ')} ` +
-      `FROM (SELECT ${scans.flatMap((scan) => scan.values).join(', ')} FROM ${source(text)}))`,
-  );
-  const retyped = new Map(numbers.map((c, i) => [c.name, numberColumnType(c.type, shapeOf(row ?? {}, i))]));
-  return columns.map((c) => ({ name: c.name, type: retyped.get(c.name) ?? c.type }));
-}
-
-/** The three layers of the scan of one column: its values, what is derived of them, the measures. */
-interface ColumnScan {
-  values: string[];
-  derived: string[];
-  measures: string[];
-}
-
-/**
  * The scan of number column `column`, the `i`-th: `v<i>` is a value's trimmed text, `p<i>` the
  * position of its dot (0: none), `plain<i>` whether it is a plain decimal literal. Measures:
  * `f<i>` float literals, `d<i>`/`s<i>` most integer/fraction digits of a plain decimal, `o<i>`
@@ -84,7 +49,9 @@ interface ColumnScan {
  * expression (which made the scan of a 3M-row file of two such columns cost ~1 CPU s more) run
  * only for the other texts (`007`, `1.5`, `x`).
  */
-function columnScan(column: FileColumn, i: number): ColumnScan {
+export function numberScan(column: FileColumn, i: number): ColumnScan | null {
+  if (!FLOAT_TYPES.has(column.type) && !INTEGER_TYPES.has(column.type)) return null;
+  const typeOf = (row: Readonly<Record<string, unknown>>) => numberColumnType(column.type, shapeOf(row, i));
   const name = quoteIdent(column.name);
   const v = `v${i}`;
   const texts = [
@@ -94,7 +61,12 @@ function columnScan(column: FileColumn, i: number): ColumnScan {
   ];
   const plain = `${v}, strpos(${v}, '.') AS p${i}, regexp_full_match(${v}, ${PLAIN_DECIMAL}) AS plain${i}`;
   if (!INTEGER_TYPES.has(column.type)) {
-    return { values: [`trim(${name}) AS ${v}`], derived: [plain], measures: [...texts, `0 AS o${i}`] };
+    return {
+      values: [`trim(${name}) AS ${v}`],
+      derived: [plain],
+      measures: [...texts, `0 AS o${i}`],
+      typeOf,
+    };
   }
   const typed = `TRY_CAST(${name} AS ${column.type})`;
   const fast = `CAST(${typed} AS VARCHAR) = ${name}`;
@@ -112,11 +84,12 @@ function columnScan(column: FileColumn, i: number): ColumnScan {
       `CAST(max(x${i}) AS VARCHAR) AS hi${i}`,
       `CAST(min(x${i}) AS VARCHAR) AS lo${i}`,
     ],
+    typeOf,
   };
 }
 
 /** What the scan's row says of the `i`-th column. */
-function shapeOf(row: Record<string, unknown>, i: number): NumberShape {
+function shapeOf(row: Readonly<Record<string, unknown>>, i: number): NumberShape {
   // The fast test's integers count their digits from the extremes' text, without sign.
   const extremes = [row[`hi${i}`], row[`lo${i}`]].map((value) =>
     value === null || value === undefined ? 0 : String(value).replace('-', '').length,
