@@ -33,6 +33,8 @@ describe('a date or time column with other values after the sample', () => {
   it.each([
     // Text the cast would change: the column is text, every value as in the file.
     ['timestamp', ['2020-01-01 10:00:00+02:00'], { kind: 'string' }, ['2020-01-01 10:00:00+02:00']],
+    // Naive values and one with an offset: neither type holds both meanings.
+    ['timestamp', ['2020-01-01 10:00:00Z'], { kind: 'string' }, ['2020-01-01 10:00:00Z']],
     ['timestamp', ['2020-01-01 10:00:00.123456789'], { kind: 'string' }, ['2020-01-01 10:00:00.123456789']],
     [
       'timestamptz',
@@ -79,5 +81,23 @@ describe('a date or time column with other values after the sample', () => {
     expect(read.schema.columns.find((c) => c.name === 'at')?.type).toEqual({ kind: 'date' });
     expect(read.rows.slice(SAMPLE_ROWS).map((row) => row[1])).toEqual(['2021-05-06']);
     expect(read.quarantine.map((row) => row[3])).toEqual(odd.map((v, i) => `${SAMPLE_ROWS + i},${v}`));
+  });
+});
+
+describe('JSON date and time fields', () => {
+  it('are timestamptz when every timestamp carries an offset, text when the read would cut them', async () => {
+    const file = path.join(dir, 'events.ndjson');
+    const lines = [
+      { id: 1, at: '2020-01-01T10:00:00.000Z', clock: '10:00:00.1234567', day: '2020-01-01' },
+      { id: 2, at: '2020-06-01T10:30:00.123Z', clock: '11:00:00', day: '2020-01-02' },
+    ];
+    await writeFile(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const read = await readFileSource(`file:${file}`);
+    const types = Object.fromEntries(read.schema.columns.map((c) => [c.name, c.type.kind]));
+    expect(types).toEqual({ id: 'int64', at: 'timestamptz', clock: 'string', day: 'date' });
+    expect(read.rows).toEqual([
+      ['1', '2020-01-01 10:00:00+00', '10:00:00.1234567', '2020-01-01'],
+      ['2', '2020-06-01 10:30:00.123+00', '11:00:00', '2020-01-02'],
+    ]);
   });
 });

@@ -9,7 +9,9 @@
  *
  * - DATE: `YYYY-MM-DD` (a year of 4 digits or more; months and days of 1 or 2 digits);
  * - TIME: `HH:MM[:SS[.ffffff]]`, hours 0–23;
- * - TIMESTAMP: a date, then optionally a space or `T` and a time;
+ * - TIMESTAMP: a date, then optionally a space or `T` and a time. A column whose every value
+ *   also carries an offset names instants, and is TIMESTAMP WITH TIME ZONE instead (JSON's
+ *   `2020-01-01T10:00:00Z`, which DuckDB types TIMESTAMP); one that mixes both is text;
  * - TIMESTAMP WITH TIME ZONE: the same, then optionally an offset (`+02`, `-05:30`, `+0530`, `Z`,
  *   `UTC`, `GMT`); a value without one is UTC, as DuckDB reads it.
  *
@@ -17,8 +19,8 @@
  * scanned: that parse refuses text beyond the format, and the read quarantines the row.
  */
 import { quoteIdent, quoteLiteral } from '../../engine/duckdb.js';
-import type { ColumnScan } from './csv-column-scan.js';
-import type { CsvDialect, FileColumn } from './described-file.js';
+import type { ColumnScan, ReadFormats } from './csv-column-scan.js';
+import type { FileColumn } from './described-file.js';
 
 const DATE = '[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}';
 const TIME = '([01]?[0-9]|2[0-3]):[0-9]{2}(:[0-9]{2}(\\.[0-9]{0,6}0*)?)?';
@@ -26,7 +28,7 @@ const TIMESTAMP = `${DATE}([ T]${TIME})?`;
 const OFFSET = '([+-][0-9]{1,2}(:?[0-9]{2}){0,2}|Z|UTC|GMT)';
 
 /** Exact form of each type, and the sniffer's format that replaces the ISO parse. */
-const FORMS: Readonly<Record<string, { pattern: string; format: keyof CsvDialect | null }>> = {
+const FORMS: Readonly<Record<string, { pattern: string; format: keyof ReadFormats | null }>> = {
   DATE: { pattern: DATE, format: 'dateFormat' },
   TIME: { pattern: TIME, format: null },
   TIMESTAMP: { pattern: TIMESTAMP, format: 'timestampFormat' },
@@ -34,18 +36,39 @@ const FORMS: Readonly<Record<string, { pattern: string; format: keyof CsvDialect
 };
 
 /** The scan of date or time column `column`, the `i`-th: values the cast would change. */
-export function temporalScan(column: FileColumn, i: number, dialect: CsvDialect): ColumnScan | null {
+export function temporalScan(column: FileColumn, i: number, formats: ReadFormats): ColumnScan | null {
   const form = FORMS[column.type];
-  if (!form || (form.format !== null && dialect[form.format])) return null;
+  if (!form || (form.format !== null && formats[form.format])) return null;
   const t = `t${i}`;
-  const pattern = quoteLiteral(`\\s*${form.pattern}\\s*`);
+  const exact = `regexp_full_match(${t}, ${quoteLiteral(`\\s*${form.pattern}\\s*`)})`;
+  // The cast runs only for the texts not in the exact form (the rare ones).
+  const changed = (inExactForm: string, also = '') =>
+    `count(*) FILTER (WHERE NOT ${inExactForm}${also} AND TRY_CAST(${t} AS ${column.type}) IS NOT NULL) AS changed${i}`;
+  const values = [`${quoteIdent(column.name)} AS ${t}`];
+  if (column.type !== 'TIMESTAMP') {
+    return {
+      values,
+      derived: [t],
+      measures: [changed(exact)],
+      typeOf: (row) => (Number(row[`changed${i}`] ?? 0) > 0 ? 'VARCHAR' : column.type),
+    };
+  }
+  // A naive column whose every value carries an offset (JSON's `2020-01-01T10:00:00Z`, which
+  // DuckDB types TIMESTAMP) names instants: TIMESTAMP WITH TIME ZONE holds each exactly.
+  const zoned = `regexp_full_match(${t}, ${quoteLiteral(`\\s*${TIMESTAMP} ?${OFFSET}\\s*`)})`;
   return {
-    values: [`${quoteIdent(column.name)} AS ${t}`],
-    derived: [t],
-    // The cast runs only for the texts not in the exact form (the rare ones).
+    values,
+    derived: [t, `${exact} AS exact${i}`],
     measures: [
-      `count(*) FILTER (WHERE NOT regexp_full_match(${t}, ${pattern}) AND TRY_CAST(${t} AS ${column.type}) IS NOT NULL) AS changed${i}`,
+      changed(`exact${i}`, ` AND NOT ${zoned}`),
+      `count(*) FILTER (WHERE exact${i}) AS naive${i}`,
+      `count(*) FILTER (WHERE NOT exact${i} AND ${zoned}) AS zoned${i}`,
     ],
-    typeOf: (row) => (Number(row[`changed${i}`] ?? 0) > 0 ? 'VARCHAR' : column.type),
+    typeOf: (row) => {
+      const zonedValues = Number(row[`zoned${i}`] ?? 0);
+      if (Number(row[`changed${i}`] ?? 0) > 0) return 'VARCHAR';
+      if (zonedValues === 0) return column.type;
+      return Number(row[`naive${i}`] ?? 0) > 0 ? 'VARCHAR' : 'TIMESTAMP WITH TIME ZONE';
+    },
   };
 }

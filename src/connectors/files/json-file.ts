@@ -17,9 +17,13 @@ import type { DuckDB } from '../../engine/duckdb.js';
 import { quoteLiteral } from '../../engine/duckdb.js';
 import type { FileColumn } from './described-file.js';
 import { isNestedType } from './files-types.js';
+import { wholeFileTypes } from './csv-column-scan.js';
+import { temporalScan } from './csv-temporals.js';
 import { openBytes, printable } from './file-text.js';
 
 const NEWLINE = 0x0a;
+/** DuckDB's JSON reader parses dates and times in ISO form. */
+const ISO = { dateFormat: null, timestampFormat: null } as const;
 
 /** Columns of one JSON file (keys of its objects, DuckDB types; nested ones as JSON). */
 export async function describeJson(
@@ -31,10 +35,12 @@ export async function describeJson(
 ): Promise<FileColumn[]> {
   const source = jsonSource(path, gzip, lines, null, [`sample_size = ${sampleSize ?? -1}`]);
   const rows = await db.queryObjects(`DESCRIBE SELECT * FROM ${source}`);
-  return rows.map((row) => {
+  const columns = rows.map((row) => {
     const type = String(row.column_type);
     return { name: String(row.column_name), type: isNestedType(type) ? 'JSON' : type };
   });
+  // A date or time column whose text the typed read would cut is text (csv-temporals.ts).
+  return wholeFileTypes(db, columns, ISO, [temporalScan], (text) => jsonSource(path, gzip, lines, text));
 }
 
 /** True when the file's first non-blank byte opens an array (else: one object per line). */
