@@ -42,6 +42,8 @@ export interface S3StorageOptions {
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
+/** Uploads of one file whose stored size differs before `putFile` gives up (see there). */
+const PUT_ATTEMPTS = 3;
 /** How often `putNew` asks again after S3 reports a concurrent conditional write (409). */
 const CONFLICT_RETRIES = 3;
 
@@ -138,51 +140,61 @@ export class S3Storage implements ObjectStorage {
   }
 
   async putFile(key: string, localFile: string): Promise<void> {
-    const Key = this.objectKey(key);
     try {
       const bytes = (await fs.stat(localFile)).size;
       if (await this.exists(key)) throw this.refuseOverwrite(key);
-      try {
-        const { client, sdk } = await this.connect();
-        if (bytes < this.multipartThreshold) {
-          await client.send(
-            new sdk.commands.PutObjectCommand({
-              Bucket: this.bucket,
-              Key,
-              Body: createReadStream(localFile),
-              ContentLength: bytes,
-              IfNoneMatch: '*',
-            }),
-          );
-        } else {
-          await new sdk.storage.Upload({
-            client,
-            params: {
-              Bucket: this.bucket,
-              Key,
-              Body: createReadStream(localFile),
-              ContentLength: bytes,
-              IfNoneMatch: '*',
-            },
-            partSize: Math.max(this.partSize, Math.ceil(bytes / MAX_PARTS)),
-            queueSize: this.partConcurrency,
-          }).done();
-        }
-      } catch (error) {
-        if (s3Status(error) === 412) throw this.refuseOverwrite(key);
-        throw this.error('write', key, error);
-      }
-      const stored = await this.size(key);
-      if (stored !== bytes) {
+      for (let attempt = 1; ; attempt++) {
+        await this.upload(key, localFile, bytes);
+        const stored = await this.size(key);
+        if (stored === bytes) return;
         await this.delete(key);
+        // The SDK retries a failed PUT with the same file stream, already read: the retry sends
+        // no bytes, and a store that does not check the length keeps an empty object (s3rver
+        // did, under load). A fresh stream sends the file again.
+        if (attempt < PUT_ATTEMPTS) continue;
         throw new SluiceError(
           'DESTINATION_WRITE',
-          `uploaded ${bytes} bytes to ${this.url(key)} but the store holds ${stored}`,
+          `uploaded ${bytes} bytes to ${this.url(key)} but the store holds ${stored} (${attempt} attempts)`,
           { retryable: true, hint: 'the server changed the upload; check that it is S3-compatible for PUT' },
         );
       }
     } finally {
       await fs.rm(localFile, { force: true });
+    }
+  }
+
+  /** Sends `localFile` (of `bytes`) to `key` in one PUT, or in parts when large; never overwrites. */
+  private async upload(key: string, localFile: string, bytes: number): Promise<void> {
+    const Key = this.objectKey(key);
+    try {
+      const { client, sdk } = await this.connect();
+      if (bytes < this.multipartThreshold) {
+        await client.send(
+          new sdk.commands.PutObjectCommand({
+            Bucket: this.bucket,
+            Key,
+            Body: createReadStream(localFile),
+            ContentLength: bytes,
+            IfNoneMatch: '*',
+          }),
+        );
+      } else {
+        await new sdk.storage.Upload({
+          client,
+          params: {
+            Bucket: this.bucket,
+            Key,
+            Body: createReadStream(localFile),
+            ContentLength: bytes,
+            IfNoneMatch: '*',
+          },
+          partSize: Math.max(this.partSize, Math.ceil(bytes / MAX_PARTS)),
+          queueSize: this.partConcurrency,
+        }).done();
+      }
+    } catch (error) {
+      if (s3Status(error) === 412) throw this.refuseOverwrite(key);
+      throw this.error('write', key, error);
     }
   }
 

@@ -4,6 +4,8 @@
  * what to fix without printing a secret.
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceError } from '../../src/core/errors.js';
 import { parseS3Url } from '../../src/storage/s3-location.js';
@@ -123,5 +125,48 @@ describe('S3Storage', () => {
     const error = (await storage.exists('x').catch((e: unknown) => e)) as SluiceError;
     expect(error).toMatchObject({ code: 'SOURCE_CONNECT' });
     expect(error.hint).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1: check the endpoint/);
+  });
+});
+
+describe('S3Storage.putFile on a store that loses an upload', () => {
+  // The SDK retries a failed PUT with the file stream it already read, which sends no bytes; a
+  // store that does not check the length then keeps an empty object (s3rver did, once, in CI).
+  // A proxy stands in for that: it empties the first PUT of the key and lets s3rver store it.
+  it('finds the empty object, deletes it, and sends the file again', async () => {
+    const key = 'lossy/data/file.parquet';
+    let emptied = 0;
+    const proxy = http.createServer((request, response) => {
+      const empty = request.method === 'PUT' && request.url?.includes('file.parquet') && emptied++ === 0;
+      const headers = { ...request.headers, ...(empty && { 'content-length': '0' }) };
+      const upstream = http.request(
+        `${s3.endpoint}${request.url}`,
+        { method: request.method, headers },
+        (reply) => {
+          response.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(response);
+        },
+      );
+      if (empty) {
+        request.resume();
+        request.on('end', () => upstream.end());
+      } else {
+        request.pipe(upstream);
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const storage = new S3Storage({
+        bucket: BUCKET,
+        prefix: '',
+        settings: { ...s3.settings, endpoint: `http://127.0.0.1:${port}` },
+      });
+      const file = await fileOf(storage, key, 2742);
+      await storage.putFile(key, file);
+      expect(emptied).toBe(2);
+      expect(await storage.read(key)).toEqual(Buffer.alloc(2742, 'x'));
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
