@@ -13,7 +13,8 @@ import type { FileStore, ListedFile } from './file-store.js';
 import { textEncodingOf, transcodeToUtf8 } from './file-text.js';
 import type { FilesConfig } from './files-config.js';
 import { fileReadError } from './files-errors.js';
-import { describeJson, isJsonArray, splitJsonLines } from './json-file.js';
+import { describeJsonFile } from './describe-json.js';
+import { isJsonArray } from './json-file.js';
 
 export async function describeFile(
   db: DuckDB,
@@ -55,18 +56,8 @@ async function describe(
   }
   if (format.kind === 'json') {
     const jsonLines = format.jsonLines ?? !(await isJsonArray(local, gzip));
-    try {
-      const columns = await describeJson(db, local, gzip, jsonLines, config.sampleSize);
-      return { ...described, path: local, gzip, columns, typed: true, jsonLines };
-    } catch (error) {
-      // A malformed line fails the whole file in DuckDB: set the bad lines aside, read the rest.
-      if (!jsonLines) throw fileReadError(file.name, error);
-      const clean = path.join(workDir, `${randomUUID()}.clean.ndjson`);
-      const quarantined = await splitJsonLines(local, gzip, clean, file.name);
-      if (quarantined.length === 0) throw fileReadError(file.name, error);
-      const columns = await describeJson(db, clean, false, true, config.sampleSize);
-      return { ...described, path: clean, gzip: false, columns, typed: true, jsonLines, quarantined };
-    }
+    const json = await describeJsonFile(db, local, gzip, jsonLines, config.sampleSize, workDir, file.name);
+    return { ...described, ...json, typed: true, jsonLines };
   }
   const sniffed = await sniffCsv(db, local, gzip, {
     delimiter: config.delimiter ?? format.delimiter,

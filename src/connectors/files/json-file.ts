@@ -75,13 +75,15 @@ export function jsonSource(
 /**
  * Copies the valid lines of a newline-delimited file to `target` and returns the others as
  * quarantined rows (`name` is what they say the file is). Blank lines are skipped, as DuckDB
- * skips them.
+ * skips them. `otherProblems`: reasons found elsewhere for more lines (1-based), e.g. numbers
+ * that would not load as written (json-numbers.ts).
  */
 export async function splitJsonLines(
   path: string,
   gzip: boolean,
   target: string,
   name: string,
+  otherProblems: ReadonlyMap<number, string> = new Map(),
 ): Promise<QuarantinedRow[]> {
   const bad: QuarantinedRow[] = [];
   const out = createWriteStream(target, { flags: 'wx' });
@@ -89,7 +91,7 @@ export async function splitJsonLines(
   let line = 0;
   const check = async (bytes: Buffer) => {
     line += 1;
-    const reason = jsonLineProblem(bytes, decoder);
+    const reason = jsonLineProblem(bytes, decoder) ?? otherProblems.get(line) ?? null;
     if (reason === null) {
       if (!out.write(bytes) || !out.write('\n')) await once(out, 'drain');
     } else if (reason !== '') {
