@@ -104,18 +104,43 @@ export async function inexactNumberLines(
   return found;
 }
 
-/** Why the JSON array file at `path` would not load as written, or null (see `inexactNumberIn`). */
+/** Largest JSON array file parsed whole to check its numbers (JSON.parse holds it all in memory). */
+const ARRAY_CHECK_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Why the JSON array file at `path` would not load as written, or null (see `inexactNumberIn`).
+ * The file is parsed only when the regular expression finds a candidate; a file over 256 MiB with
+ * one cannot be checked and is refused, with newline-delimited JSON as the way out.
+ */
 export async function inexactNumberInFile(
   path: string,
   gzip: boolean,
   floats: ReadonlySet<string>,
 ): Promise<string | null> {
   const chunks: Buffer[] = [];
-  for await (const chunk of openBytes(path, gzip) as AsyncIterable<Buffer>) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!MAYBE_INEXACT.test(text)) return null;
+  let bytes = 0;
+  let candidate = false;
+  let tail = '';
+  for await (const chunk of openBytes(path, gzip) as AsyncIterable<Buffer>) {
+    // A candidate may straddle two reads: test each read with the end of the one before.
+    const text = chunk.toString('latin1');
+    candidate ||= MAYBE_INEXACT.test(tail + text);
+    tail = text.slice(-64);
+    bytes += chunk.length;
+    if (bytes <= ARRAY_CHECK_BYTES) chunks.push(chunk);
+  }
+  if (!candidate) return null;
+  if (bytes > ARRAY_CHECK_BYTES) {
+    return 'NUMBER NOT CHECKED: the file may hold a number no double holds as written, and is too large to check as one JSON array; write it as newline-delimited JSON';
+  }
   try {
-    return inexactNumberIn(text.replace(/^\uFEFF/, ''), floats, true);
+    return inexactNumberIn(
+      Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/^\uFEFF/, ''),
+      floats,
+      true,
+    );
   } catch {
     return null;
   }
