@@ -23,6 +23,35 @@ export function openBytes(file: string, gzip: boolean): Readable {
 }
 
 /**
+ * `source`'s bytes in blocks of whole lines: each block ends where `endOfLines` says its last
+ * line ends (by default after its last `\n`), the bytes of a line cut by a read are carried into
+ * the next block, and an unterminated last line comes last, alone.
+ */
+export async function* lineBlocks(
+  source: AsyncIterable<Buffer>,
+  endOfLines: (data: Buffer) => number = (data) => data.lastIndexOf(NEWLINE) + 1,
+): AsyncGenerator<Buffer> {
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = endOfLines(data);
+    carry = Buffer.from(data.subarray(cut));
+    if (cut > 0) yield data.subarray(0, cut);
+  }
+  if (carry.length > 0) yield carry;
+}
+
+/** The `\n`-ended lines of a block from `lineBlocks`, without their `\n`; an unterminated rest as the last. */
+export function* linesOf(block: Buffer): Generator<Buffer> {
+  let start = 0;
+  for (let end = block.indexOf(NEWLINE); end >= 0; end = block.indexOf(NEWLINE, start)) {
+    yield block.subarray(start, end);
+    start = end + 1;
+  }
+  if (start < block.length) yield block.subarray(start);
+}
+
+/**
  * The encoding to decode a file with: `declared` when given, else UTF-16 (LE or BE) when the
  * file starts with its byte order mark, else UTF-8. Names are WHATWG labels, lower case.
  */
@@ -103,14 +132,9 @@ export async function transcodeToUtf8(
     return Buffer.from(text, 'utf8');
   };
   async function* toUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let carry: Buffer = Buffer.alloc(0);
-    for await (const chunk of source) {
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const cut = endOfLastLine(data, newline);
-      carry = Buffer.from(data.subarray(cut));
-      if (cut > 0) yield decodeLines(data.subarray(0, cut));
+    for await (const block of lineBlocks(source, (data) => endOfLastLine(data, newline))) {
+      yield decodeLines(block);
     }
-    if (carry.length > 0) yield decodeLines(carry);
   }
   try {
     await pipeline(openBytes(file, gzip), toUtf8, createWriteStream(target, { flags: 'wx' }));

@@ -19,9 +19,8 @@ import type { FileColumn } from './described-file.js';
 import { isNestedType } from './files-types.js';
 import { wholeFileTypes } from './csv-column-scan.js';
 import { temporalScan } from './csv-temporals.js';
-import { openBytes, printable } from './file-text.js';
+import { lineBlocks, linesOf, openBytes, printable } from './file-text.js';
 
-const NEWLINE = 0x0a;
 /** DuckDB's JSON reader parses dates and times in ISO form. */
 const ISO = { dateFormat: null, timestampFormat: null } as const;
 
@@ -98,16 +97,9 @@ export async function splitJsonLines(
       bad.push({ file: name, line, reason, raw: printable(bytes.subarray(0, 64 * 1024)) });
     }
   };
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of openBytes(path, gzip) as AsyncIterable<Buffer>) {
-    let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    for (let end = data.indexOf(NEWLINE); end >= 0; end = data.indexOf(NEWLINE)) {
-      await check(data.subarray(0, end));
-      data = data.subarray(end + 1);
-    }
-    carry = Buffer.from(data);
+  for await (const block of lineBlocks(openBytes(path, gzip))) {
+    for (const bytes of linesOf(block)) await check(bytes);
   }
-  if (carry.length > 0) await check(carry);
   out.end();
   await once(out, 'finish');
   return bad;

@@ -13,7 +13,7 @@
  * number may follow a `:`, `,` or `[` are parsed (with `JSON.parse`'s source text access, Node 22).
  */
 import { formatFloat64 } from '../canonical-text.js';
-import { openBytes } from './file-text.js';
+import { lineBlocks, linesOf, openBytes } from './file-text.js';
 
 /**
  * Text that may hold a number no double prints back as written (see the file comment). A number
@@ -72,38 +72,17 @@ export async function inexactNumberLines(
 ): Promise<Map<number, string>> {
   const found = new Map<number, string>();
   let line = 1;
-  let carry = Buffer.alloc(0);
-  const check = (bytes: Buffer) => {
-    const text = bytes.toString('utf8');
-    if (!MAYBE_INEXACT.test(text)) return;
-    try {
-      const reason = inexactNumberIn(text, floats);
-      if (reason !== null) found.set(line, reason);
-    } catch {
-      // Not one JSON value: the malformed-line check's business.
-    }
-  };
-  for await (const chunk of openBytes(path, gzip) as AsyncIterable<Buffer>) {
-    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNewline = data.lastIndexOf(NEWLINE);
-    if (lastNewline < 0) {
-      carry = Buffer.from(data);
+  for await (const block of lineBlocks(openBytes(path, gzip))) {
+    if (!MAYBE_INEXACT.test(block.toString('latin1'))) {
+      for (let at = block.indexOf(NEWLINE); at >= 0; at = block.indexOf(NEWLINE, at + 1)) line += 1;
       continue;
     }
-    const whole = data.subarray(0, lastNewline + 1);
-    if (MAYBE_INEXACT.test(whole.toString('latin1'))) {
-      let start = 0;
-      for (let end = whole.indexOf(NEWLINE); end >= 0; end = whole.indexOf(NEWLINE, start)) {
-        check(whole.subarray(start, end));
-        line += 1;
-        start = end + 1;
-      }
-    } else {
-      for (let at = whole.indexOf(NEWLINE); at >= 0; at = whole.indexOf(NEWLINE, at + 1)) line += 1;
+    for (const bytes of linesOf(block)) {
+      const reason = inexactNumberInLine(bytes.toString('utf8'), floats);
+      if (reason !== null) found.set(line, reason);
+      line += 1;
     }
-    carry = Buffer.from(data.subarray(lastNewline + 1));
   }
-  if (carry.length > 0) check(carry);
   return found;
 }
 
@@ -144,6 +123,16 @@ export async function inexactNumberInFile(
       floats,
       true,
     );
+  } catch {
+    return null;
+  }
+}
+
+/** `inexactNumberIn` for one line, or null when it has no candidate or is not one JSON value (the malformed-line check's business). */
+function inexactNumberInLine(text: string, floats: ReadonlySet<string>): string | null {
+  if (!MAYBE_INEXACT.test(text)) return null;
+  try {
+    return inexactNumberIn(text, floats);
   } catch {
     return null;
   }
