@@ -12,6 +12,7 @@
  * 16 or more digits, or with an exponent of three digits, can miss, so only the lines where such a
  * number may follow a `:`, `,` or `[` are parsed (with `JSON.parse`'s source text access, Node 22).
  */
+import { SluiceError } from '../../core/errors.js';
 import { formatFloat64 } from '../canonical-text.js';
 import { lineBlocks, linesOf, openBytes } from './file-text.js';
 
@@ -29,6 +30,27 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** `JSON.parse`'s reviver context (Node 22: the source text of a primitive value). */
 interface ReviverContext {
   source?: string;
+}
+
+/**
+ * Fails unless this runtime's `JSON.parse` hands revivers the source text (Node 22+; the CLI
+ * refuses older Node): without it every number would pass the check unseen.
+ */
+function assertSourceText(): void {
+  let source: string | undefined;
+  JSON.parse('1.0', (_key: string, value: unknown, context?: ReviverContext) => {
+    source = context?.source;
+    return value;
+  });
+  if (source !== '1.0') {
+    throw new SluiceError(
+      'USAGE',
+      `JSON files need Node 22 or newer to be read exactly (this is ${process.version})`,
+      {
+        hint: 'run sluice with the Node 22 that `npm ci` installs (`npx sluice …`)',
+      },
+    );
+  }
 }
 
 /**
@@ -70,6 +92,7 @@ export async function inexactNumberLines(
   gzip: boolean,
   floats: ReadonlySet<string>,
 ): Promise<Map<number, string>> {
+  assertSourceText();
   const found = new Map<number, string>();
   let line = 1;
   for await (const block of lineBlocks(openBytes(path, gzip))) {
@@ -99,6 +122,7 @@ export async function inexactNumberInFile(
   gzip: boolean,
   floats: ReadonlySet<string>,
 ): Promise<string | null> {
+  assertSourceText();
   const chunks: Buffer[] = [];
   let bytes = 0;
   let candidate = false;
