@@ -1,11 +1,11 @@
 /**
  * Typed staging: a stage CSV chunk is decoded once, by the run, into a typed Parquet chunk
  * (`StagedFormat` `parquet`) before the destination loads it, when the plan's chunks may be
- * Parquet (`core/stream.ts` `stagesParquet`: the destination reads them, not a merge). Every later reader of the chunk — the destination's
- * conversion, the run's content fingerprint (chunk-fingerprints.ts), a merge's staging — then
- * reads typed columns instead of parsing and checking the same text again: the CSV used to be
- * parsed twice per chunk, which cost more CPU than the server's export on the pg-full-sync
- * benchmark.
+ * Parquet (`core/stream.ts` `stagesParquet`: the destination reads them, not a merge). Both later
+ * readers of the chunk — the destination's conversion and the run's content fingerprint
+ * (chunk-fingerprints.ts) — then read typed columns instead of parsing and checking the same
+ * text again: the CSV used to be parsed twice per chunk, which cost more CPU than the server's
+ * export on the pg-full-sync benchmark.
  *
  * The decode is the checked one every CSV reader uses (`chunkQuery`), so a text a cast would
  * change still fails the stream, and DuckDB's count of the rows it decoded must equal the rows

@@ -1,13 +1,13 @@
 /**
- * Whole-file typing of CSV (and JSON) columns. DuckDB's sniffer types columns from a sample of the file,
- * and the read then casts every value to the sniffed type — a cast that changes values it should
- * refuse: it rounds `1.5` in a BIGINT column to 2, cuts nanoseconds and drops a `+02:00` offset in
- * a TIMESTAMP column, and (without a date format) reads `2020-01-01 10:00:00` in a DATE column as
- * the date alone. So the columns whose type can change a value are scanned once over the whole
- * file, in one read, and typed from what all of their values are: numbers by `csv-numbers.ts`,
- * dates and times by `csv-temporals.ts` (which JSON files use too: DuckDB reads a JSON text like
- * `10:00:00.1234567` as a TIME, and cuts it). A value that is not of the type at all (`x` in a number
- * column) is left to the read, which quarantines it.
+ * Whole-file typing of CSV (and JSON) columns. DuckDB's sniffer types columns from a sample of
+ * the file, and the read then casts every value to the sniffed type — a cast that changes values
+ * it should refuse: it rounds `1.5` in a BIGINT column to 2, cuts nanoseconds and drops a `+02:00`
+ * offset in a TIMESTAMP column, and (without a date format) reads `2020-01-01 10:00:00` in a DATE
+ * column as the date alone. So the columns whose type can change a value are scanned once over
+ * the whole file, in one read, and typed from what all of their values are: numbers by
+ * `csv-numbers.ts`, dates and times by `csv-temporals.ts` (which JSON files use too: DuckDB reads
+ * a JSON text like `10:00:00.1234567` as a TIME, and cuts it). A value that is not of the type at
+ * all (`x` in a number column) is left to the read, which quarantines it.
  *
  * Costs one extra read of a file at discovery, for files with such columns.
  */

@@ -7,9 +7,9 @@
  * attached to a closing empty chunk, which also carries the final position when the last data
  * chunk did not (the files at the end had no rows, or there was nothing new).
  *
- * When the chunks may be Parquet (`stagesParquet`: the consumer reads them, not a merge), consecutive files of up
- * to `chunkBytes` together are read as one group straight into typed Parquet chunks
- * (`stage-parquet.ts`) of about `chunkBytes` each; a group's last chunk carries the position
+ * When the chunks may be Parquet (`stagesParquet`: the consumer reads them, not a merge),
+ * consecutive files of up to `chunkBytes` together are read as one group straight into typed
+ * Parquet chunks (`stage-parquet.ts`) of about `chunkBytes` each; a group's last chunk carries the position
  * covering its files.
  */
 import { randomUUID } from 'node:crypto';

@@ -113,8 +113,6 @@ export class RowPacketReader {
     }
     const buf = this.carry ? Buffer.concat([this.carry, read]) : read;
     this.carry = undefined;
-    // Until the rows start, the bytes read are passed on to mysql2 as they are.
-    const passOn = this.phase !== 'rows';
     let pos = 0;
     while (pos + HEADER_BYTES <= buf.length) {
       const length = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16);
@@ -150,14 +148,17 @@ export class RowPacketReader {
       }
       if (!this.onRow(buf, start, end)) return this.pause(buf.subarray(pos));
     }
-    if (passOn && this.phase !== 'rows' && pos > 0) this.mysqlData(buf.subarray(0, pos));
+    // Until the rows start, the whole packets read are passed on to mysql2 as they are (the phase
+    // only moves forward, so none of them was passed on above).
+    if (this.phase !== 'rows' && pos > 0) this.mysqlData(buf.subarray(0, pos));
     if (pos < buf.length) this.carry = buf.subarray(pos);
   }
 
   /**
    * Reads one packet before the rows: 'rows' when the rows come next, 'mysql2' when mysql2 is to
-   * read the whole response (it has no rows, or is not what this file expects). A column definition is never 0xfe-led, so the EOF after them is found by count and
-   * checked by its first byte.
+   * read the whole response (it has no rows, or is not what this file expects). A column
+   * definition is never 0xfe-led, so the EOF after them is found by count and checked by its
+   * first byte.
    */
   private header(buf: Buffer, start: number, end: number): 'more' | 'rows' | 'mysql2' {
     const first = buf[start]!;
