@@ -16,12 +16,12 @@
 import { quoteIdent } from '../../engine/duckdb.js';
 import type { FileColumn } from './described-file.js';
 import type { ColumnScan } from './csv-column-scan.js';
+import { FLOAT_TYPES } from './files-types.js';
 
 /** Largest decimal precision the canonical decimal type holds. */
 const MAX_PRECISION = 38;
 /** Significant digits every double keeps exactly through its shortest round-trip text. */
 const DOUBLE_DIGITS = 15;
-const FLOAT_TYPES = new Set(['FLOAT', 'DOUBLE']);
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT']);
 const PLAIN_DECIMAL = `'[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)'`;
 

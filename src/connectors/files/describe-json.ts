@@ -11,6 +11,7 @@ import { SluiceError } from '../../core/errors.js';
 import type { QuarantinedRow } from '../../core/quarantine.js';
 import type { DuckDB } from '../../engine/duckdb.js';
 import type { FileColumn } from './described-file.js';
+import { FLOAT_TYPES } from './files-types.js';
 import { describeJson, splitJsonLines } from './json-file.js';
 import { inexactNumberInFile, inexactNumberLines } from './json-numbers.js';
 
@@ -52,9 +53,7 @@ export async function describeJsonFile(
     const columns = await describeJson(db, clean, false, true, sampleSize);
     described = { path: clean, gzip: false, columns, quarantined };
   }
-  const floats = new Set(
-    described.columns.filter((c) => c.type === 'DOUBLE' || c.type === 'FLOAT').map((c) => c.name),
-  );
+  const floats = new Set(described.columns.filter((c) => FLOAT_TYPES.has(c.type)).map((c) => c.name));
   if (!jsonLines) {
     const reason = await inexactNumberInFile(local, gzip, floats);
     if (reason === null) return described;

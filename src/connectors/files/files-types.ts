@@ -112,7 +112,8 @@ const INTEGER_DIGITS: Readonly<Record<string, number>> = {
   UINTEGER: 10,
   BIGINT: 19,
 };
-const FLOATS = new Set(['FLOAT', 'DOUBLE']);
+/** DuckDB's float types. */
+export const FLOAT_TYPES: ReadonlySet<string> = new Set(['FLOAT', 'DOUBLE']);
 const TIMESTAMPS = new Set(['DATE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP']);
 
 /** The type one column is read as when files disagree; `a` is what earlier files had. */
@@ -134,7 +135,7 @@ export function widenFileTypes(a: string, b: string): WidenedType {
   if (decimalB && rankA !== undefined) return widenDecimals(integerDecimal(a), decimalB, differ);
   // A double holds every float and every integer of up to 32 bits exactly, but not every
   // decimal or 64-bit integer: those mixed with floats are carried as text, digit for digit.
-  const exactInDouble = (t: string) => FLOATS.has(t) || (INTEGER_DIGITS[t] ?? 99) <= 10;
+  const exactInDouble = (t: string) => FLOAT_TYPES.has(t) || (INTEGER_DIGITS[t] ?? 99) <= 10;
   if (exactInDouble(a) && exactInDouble(b)) {
     return { type: 'DOUBLE', note: `${differ}: read as float64` };
   }
