@@ -40,34 +40,38 @@ export function temporalScan(column: FileColumn, i: number, formats: ReadFormats
   const form = FORMS[column.type];
   if (!form || (form.format !== null && formats[form.format])) return null;
   const t = `t${i}`;
-  const exact = `regexp_full_match(${t}, ${quoteLiteral(`\\s*${form.pattern}\\s*`)})`;
+  const name = quoteIdent(column.name);
+  const matches = (text: string, pattern: string) =>
+    `regexp_full_match(${text}, ${quoteLiteral(`\\s*${pattern}\\s*`)})`;
   // The cast runs only for the texts not in the exact form (the rare ones).
   const changed = (inExactForm: string, also = '') =>
     `count(*) FILTER (WHERE NOT ${inExactForm}${also} AND TRY_CAST(${t} AS ${column.type}) IS NOT NULL) AS changed${i}`;
-  const values = [`${quoteIdent(column.name)} AS ${t}`];
   if (column.type !== 'TIMESTAMP') {
     return {
-      values,
+      values: [`${name} AS ${t}`],
       derived: [t],
-      measures: [changed(exact)],
+      measures: [changed(matches(t, form.pattern))],
       typeOf: (row) => (Number(row[`changed${i}`] ?? 0) > 0 ? 'VARCHAR' : column.type),
     };
   }
   // A naive column whose every value carries an offset (JSON's `2020-01-01T10:00:00Z`, which
-  // DuckDB types TIMESTAMP) names instants: TIMESTAMP WITH TIME ZONE holds each exactly.
-  const zoned = `regexp_full_match(${t}, ${quoteLiteral(`\\s*${TIMESTAMP} ?${OFFSET}\\s*`)})`;
+  // DuckDB types TIMESTAMP) names instants: TIMESTAMP WITH TIME ZONE holds each exactly. Each
+  // value is matched once against the naive form, and only the others against the offset form.
   return {
-    values,
-    derived: [t, `${exact} AS exact${i}`],
+    values: [`${name} AS ${t}`, `${matches(name, form.pattern)} AS exact${i}`],
+    derived: [
+      t,
+      `exact${i}`,
+      `CASE WHEN exact${i} THEN false ELSE ${matches(t, `${TIMESTAMP} ?${OFFSET}`)} END AS offset${i}`,
+    ],
     measures: [
-      changed(`exact${i}`, ` AND NOT ${zoned}`),
+      changed(`exact${i}`, ` AND NOT offset${i}`),
       `count(*) FILTER (WHERE exact${i}) AS naive${i}`,
-      `count(*) FILTER (WHERE NOT exact${i} AND ${zoned}) AS zoned${i}`,
+      `count(*) FILTER (WHERE offset${i}) AS zoned${i}`,
     ],
     typeOf: (row) => {
-      const zonedValues = Number(row[`zoned${i}`] ?? 0);
       if (Number(row[`changed${i}`] ?? 0) > 0) return 'VARCHAR';
-      if (zonedValues === 0) return column.type;
+      if (Number(row[`zoned${i}`] ?? 0) === 0) return column.type;
       return Number(row[`naive${i}`] ?? 0) > 0 ? 'VARCHAR' : 'TIMESTAMP WITH TIME ZONE';
     },
   };
