@@ -86,6 +86,39 @@ export function rangeBounds(keys: KeyRangePlan, index: number): { from: string |
   return { from: keys.bounds[index - 1] ?? null, to: keys.bounds[index] ?? null };
 }
 
+/** Size of the first and last range, and of the second and last but one, against the others. */
+const END_RANGE_SIZES = [0.25, 0.5];
+
+/**
+ * Where the bounds of a load of about `parts` equal ranges fall, as ascending fractions of its
+ * rows in key order (each strictly between 0 and 1; one fewer than the ranges). The first two
+ * and the last two ranges are a quarter and a half of the others. A load's rows pass through a
+ * pipeline (the source's export, the typed decode, the destination's write): nothing downstream
+ * starts before the first range is read whole, and the last range is decoded and written after
+ * the source has finished, with the stages before it idle. Smaller ranges at both ends shorten
+ * both stretches; in the middle, bigger ranges mean fewer commits. Up to 3 parts (or when the
+ * extra ranges would pass `maxRanges`) the ranges are equal.
+ */
+export function rangeFractions(parts: number, maxRanges = Number.POSITIVE_INFINITY): number[] {
+  const ends = END_RANGE_SIZES.length;
+  const sizes =
+    parts <= 3 || parts - 1 + 2 * ends > maxRanges
+      ? Array.from({ length: Math.max(1, parts) }, () => 1)
+      : [
+          ...END_RANGE_SIZES,
+          ...Array.from({ length: parts - 1 }, () => 1),
+          ...[...END_RANGE_SIZES].reverse(),
+        ];
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const fractions: number[] = [];
+  let sum = 0;
+  for (const size of sizes.slice(0, -1)) {
+    sum += size;
+    fractions.push(sum / total);
+  }
+  return fractions;
+}
+
 /** Picks `parts - 1` bounds from sorted, possibly repeating sample keys: distinct, evenly spaced. */
 export function boundsFromSample(sortedKeys: readonly string[], parts: number): string[] {
   const bounds: string[] = [];

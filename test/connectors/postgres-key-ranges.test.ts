@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyRangeEvent, KeyRangePlan } from '../../src/connectors/key-range-read.js';
-import { canReadKeyRanges, rangeCount } from '../../src/connectors/key-range-read.js';
+import { canReadKeyRanges, rangeCount, rangeFractions } from '../../src/connectors/key-range-read.js';
 import { connectorForUrl } from '../../src/connectors/registry.js';
 import type { StreamSchema } from '../../src/core/stream.js';
 import { formatRangeSet, parseRangeSet } from '../../src/sync/range-set.js';
@@ -29,6 +29,24 @@ describe('completed-range sets', () => {
     expect(parseRangeSet('')).toEqual(new Set());
     expect(() => parseRangeSet('3-1')).toThrow(/unreadable/);
     expect(() => parseRangeSet('a')).toThrow(/unreadable/);
+  });
+});
+
+describe('range fractions', () => {
+  it('makes the two ranges at each end a quarter and a half of the others, which are equal', () => {
+    const fractions = rangeFractions(10);
+    expect(fractions).toHaveLength(12);
+    const sizes = [...fractions, 1].map((f, i) => f - (fractions[i - 1] ?? 0));
+    const unit = 1 / 10.5;
+    const expected = [0.25, 0.5, ...Array<number>(9).fill(1), 0.5, 0.25].map((size) => size * unit);
+    sizes.forEach((size, i) => expect(size).toBeCloseTo(expected[i] as number, 12));
+  });
+
+  it('keeps up to 3 ranges equal, and equal ranges where the extra ones would pass the most allowed', () => {
+    expect(rangeFractions(1)).toEqual([]);
+    expect(rangeFractions(3)).toEqual([1 / 3, 2 / 3]);
+    expect(rangeFractions(4, 6)).toEqual([0.25, 0.5, 0.75]);
+    expect(rangeFractions(4, 7)).toHaveLength(6);
   });
 });
 
@@ -128,6 +146,16 @@ describe.skipIf(!up)('PostgreSQL key-range reads', () => {
         if (to !== undefined) expect(id).toBeLessThan(Number(to));
       }
     }
+  });
+
+  it('plans ranges of the sizes rangeFractions gives (a table this small is sampled whole)', async () => {
+    const { keys, lines } = await readRanges('ints');
+    const fractions = rangeFractions(ROWS / 3_000, 1000);
+    expect(rangeCount(keys)).toBe(fractions.length + 1);
+    const sizes = [...fractions, 1].map((f, i) => (f - (fractions[i - 1] ?? 0)) * ROWS);
+    sizes.forEach((size, range) =>
+      expect(Math.abs((lines.get(range)?.length ?? 0) - size)).toBeLessThanOrEqual(2),
+    );
   });
 
   it('cuts text keys in the column collation order and composite keys by their first column', async () => {

@@ -1,7 +1,7 @@
 /**
  * SQLite full reads cut into ranges of the first primary key column (see
- * connectors/key-range-read.ts). The file is local, so the bounds are exact: every `step`-th key
- * in key order (`row_number()` over the key's index). A bound keeps its storage class in its text
+ * connectors/key-range-read.ts). The file is local, so the bounds are exact: the keys at the row
+ * numbers `rangeFractions` gives, in key order (`row_number()` over the key's index). A bound keeps its storage class in its text
  * (`i:` integer, `r:` real, `t:` text, `b:` hex blob) and is bound back as that class, so it
  * compares exactly as the stored key does — SQLite orders values of different classes by class,
  * and text by the column's collation, in comparisons and ORDER BY alike. Every range of one call
@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamPlan } from '../../core/stream.js';
 import type { KeyRangeEvent, KeyRangePlan } from '../key-range-read.js';
-import { boundsFromSample, rangeBounds } from '../key-range-read.js';
+import { boundsFromSample, rangeBounds, rangeFractions } from '../key-range-read.js';
 import { sqliteError } from './sqlite-errors.js';
 import { quoteSqliteIdent, readSqliteTable } from './sqlite-reader.js';
 
@@ -32,13 +32,14 @@ export function planSqliteKeyRanges(
     const count = Number(Object.values(db.prepare(`SELECT count(*) FROM ${table}`).get() ?? {})[0] ?? 0);
     const parts = Math.min(maxRanges, Math.ceil(count / Math.max(1, rowsPerRange)));
     if (parts <= 1) return { column: column.name, bounds: [] };
-    const step = Math.ceil(count / parts);
+    // The key at each fraction's row number (1-based) starts a range; row 1 stands for the
+    // smallest key, which starts nothing (range 0 already begins below it) and is dropped.
+    const rowNumbers = [1, ...rangeFractions(parts, maxRanges).map((f) => Math.floor(f * count) + 1)];
     const statement = db.prepare(
-      `SELECT k FROM (SELECT ${key} AS k, row_number() OVER (ORDER BY ${key}) AS n FROM ${table} WHERE ${key} IS NOT NULL) WHERE (n - 1) % ${step} = 0 ORDER BY n`,
+      `SELECT k FROM (SELECT ${key} AS k, row_number() OVER (ORDER BY ${key}) AS n FROM ${table} WHERE ${key} IS NOT NULL) WHERE n IN (${[...new Set(rowNumbers)].join(', ')}) ORDER BY n`,
     );
     statement.setReadBigInts(true);
     const keys = statement.all().map((row) => encodeBound(Object.values(row)[0] as SQLOutputValue));
-    // Every key listed is a bound but the first (the smallest: range 0 starts below it anyway).
     return { column: column.name, bounds: boundsFromSample(keys, keys.length) };
   } catch (error) {
     throw sqliteError(error, file, `splitting ${plan.schema.namespace}.${plan.schema.name} into key ranges`);
