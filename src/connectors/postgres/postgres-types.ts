@@ -138,15 +138,21 @@ export function qualifiedPgTable(table: { namespace: string; name: string }): st
  */
 const LAST_MICROSECOND = '294247-01-10 04:00:54.775806';
 
+/** PostgreSQL's last date (a lake date, 32-bit days from 1970, goes further). */
+const LAST_DATE = '5874897-12-31';
+
 /**
  * SQL predicates that pick out values a canonical kind cannot carry (see the file comment).
- * `$` stands for the column reference.
+ * `$` stands for the column reference. The server evaluates them for every row it exports, so
+ * each is one comparison or range test: `infinity` sorts after and `-infinity` before every
+ * other value, so the range test also catches both (an `isfinite` call beside it cost ~0.1 s of
+ * server CPU per 10M timestamps).
  */
 const UNCARRIABLE: Partial<Record<CanonicalType['kind'], string>> = {
   decimal: `$ = 'NaN'::numeric`,
-  date: `NOT isfinite($) OR $ < '0001-01-01'::date`,
-  timestamp: `NOT isfinite($) OR $ < '0001-01-01 00:00:00'::timestamp OR $ > '${LAST_MICROSECOND}'::timestamp`,
-  timestamptz: `NOT isfinite($) OR $ < '0001-01-01 00:00:00+00'::timestamptz OR $ > '${LAST_MICROSECOND}+00'::timestamptz`,
+  date: `$ NOT BETWEEN '0001-01-01'::date AND '${LAST_DATE}'::date`,
+  timestamp: `$ NOT BETWEEN '0001-01-01 00:00:00'::timestamp AND '${LAST_MICROSECOND}'::timestamp`,
+  timestamptz: `$ NOT BETWEEN '0001-01-01 00:00:00+00'::timestamptz AND '${LAST_MICROSECOND}+00'::timestamptz`,
   time: `$ = '24:00:00'::time`,
 };
 
