@@ -57,17 +57,30 @@ export async function manifestsRemoving(
     const group = rewritten.get(manifest.partition_spec_id) ?? [];
     rewritten.set(manifest.partition_spec_id, group);
     for (const entry of live) {
-      const leaving = goes(entry);
-      if (leaving) removed.push(entry.data_file);
-      group.push({
-        status: leaving ? EntryStatus.DELETED : EntryStatus.EXISTING,
-        snapshot_id: leaving ? snapshotId : (entry.snapshot_id ?? manifest.added_snapshot_id),
-        sequence_number: entry.sequence_number ?? manifest.sequence_number,
-        file_sequence_number: entry.file_sequence_number ?? manifest.sequence_number,
-        data_file: entry.data_file,
-      });
+      const kept = existingEntry(entry, manifest);
+      if (!goes(entry)) {
+        group.push(kept);
+        continue;
+      }
+      removed.push(entry.data_file);
+      group.push({ ...kept, status: EntryStatus.DELETED, snapshot_id: snapshotId });
     }
   }
   for (const [specId, entries] of rewritten) manifests.push(await write(entries, specId));
   return { manifests, removed };
+}
+
+/**
+ * A live entry of `manifest` as an EXISTING entry of a manifest another snapshot writes: the
+ * snapshot id and sequence numbers it inherited from `manifest`'s list record written out, since
+ * only ADDED entries may inherit them.
+ */
+export function existingEntry(entry: ManifestEntry, manifest: ManifestFile): ManifestEntry {
+  return {
+    status: EntryStatus.EXISTING,
+    snapshot_id: entry.snapshot_id ?? manifest.added_snapshot_id,
+    sequence_number: entry.sequence_number ?? manifest.sequence_number,
+    file_sequence_number: entry.file_sequence_number ?? manifest.sequence_number,
+    data_file: entry.data_file,
+  };
 }

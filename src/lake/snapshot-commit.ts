@@ -11,7 +11,9 @@ import type { SourcePosition } from '../core/stream.js';
 import type { ObjectStorage } from '../storage/storage.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 import { readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import { mergeCarriedManifests, manifestMergePolicy } from './manifest-merge.js';
 import { manifestsRemoving } from './manifest-rewrite.js';
+import type { SpecManifestWriter } from './manifest-rewrite.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
 import { EntryStatus } from './manifest-schemas.js';
 import type { PartitionPlan } from './partitioning/partition-spec.js';
@@ -111,19 +113,31 @@ export async function commitSnapshot(
         ),
       );
     }
+    const writeSpecManifest: SpecManifestWriter = async (entries, specId) => {
+      const key = metadataFileKey(ident, `${attempt}-m${written.length}.avro`);
+      written.push(key);
+      return writeManifest(storage, key, entries, { ...context, partition: specOf(specId) });
+    };
     let removed: DataFile[] = [];
+    let carried: ManifestFile[] = [];
     if (request.operation === 'overwrite' && parent) {
-      const remove = request.removeFiles ?? 'all';
-      const kept = await manifestsRemoving(storage, parent, remove, snapshotId, async (entries, specId) => {
-        const key = metadataFileKey(ident, `${attempt}-m${written.length}.avro`);
-        written.push(key);
-        return writeManifest(storage, key, entries, { ...context, partition: specOf(specId) });
-      });
-      manifests.push(...kept.manifests);
+      const kept = await manifestsRemoving(
+        storage,
+        parent,
+        request.removeFiles ?? 'all',
+        snapshotId,
+        writeSpecManifest,
+      );
+      carried = kept.manifests;
       removed = kept.removed;
     } else if (parent) {
-      manifests.push(...(await carriedManifests(storage, parent)));
+      carried = await carriedManifests(storage, parent);
     }
+    // Manifests the removal just rewrote are this commit's own: listed as they are, never merged.
+    const own = carried.filter((manifest) => manifest.added_snapshot_id === snapshotId);
+    const fromParent = carried.filter((manifest) => manifest.added_snapshot_id !== snapshotId);
+    const policy = manifestMergePolicy(previous?.properties);
+    manifests.push(...own, ...(await mergeCarriedManifests(storage, fromParent, policy, writeSpecManifest)));
     const listKey = metadataFileKey(ident, `snap-${snapshotId}-1-${attempt}.avro`);
     written.push(listKey);
     const parentSnapshotId = parent?.['snapshot-id'] ?? null;

@@ -15,7 +15,7 @@ import { compactTable } from '../../src/lake/compact-table.js';
 import { expireSnapshots } from '../../src/lake/expire-snapshots.js';
 import { LakeCatalog } from '../../src/lake/lake-catalog.js';
 import { queryLake } from '../../src/lake/lake-query.js';
-import { liveFiles } from '../../src/lake/manifest-io.js';
+import { liveFiles, readManifestList } from '../../src/lake/manifest-io.js';
 import { commitRewrite } from '../../src/lake/rewrite-snapshot.js';
 import { rollbackTable } from '../../src/lake/rollback-table.js';
 import { currentSnapshot } from '../../src/lake/table-metadata.js';
@@ -194,6 +194,78 @@ describe('compaction', () => {
         commitRewrite(tables, TABLE, await tables.require(TABLE), { removed, added: [] }),
       ).rejects.toMatchObject({ code: 'COMMIT_CONFLICT', retryable: false });
       expect(await batches(root)).toEqual(new Map([['d', 1]]));
+    });
+  });
+});
+
+describe('manifest merging', () => {
+  /** Sets table properties through a metadata-only commit, as another engine's ALTER TABLE would. */
+  async function setProperties(catalog: LakeCatalog, properties: Record<string, string>) {
+    const tables = await catalog.writableTables();
+    const base = await catalog.loadTable(TABLE);
+    const metadata = { ...base.metadata, properties: { ...base.metadata.properties, ...properties } };
+    await tables.commit(TABLE, base, metadata);
+  }
+
+  async function manifestCount(catalog: LakeCatalog): Promise<number> {
+    const table = await catalog.loadTable(TABLE);
+    return (
+      await readManifestList(
+        new LocalStorage(path.dirname(path.dirname(table.metadata.location))),
+        currentSnapshot(table.metadata)!,
+      )
+    ).length;
+  }
+
+  it('merges small manifests once a commit would carry the table’s min-count-to-merge, keeping every file’s numbers', async () => {
+    await withLake(async ({ root, destination, catalog }) => {
+      await commitRows(destination, TABLE, batchRows('b0', 3));
+      await setProperties(catalog, { 'commit.manifest.min-count-to-merge': '4' });
+      const counts: number[] = [];
+      const snapshotOfBatch = new Map<string, string>();
+      for (let batch = 1; batch < 10; batch++) {
+        const result = await commitRows(destination, TABLE, batchRows(`b${batch}`, 3));
+        snapshotOfBatch.set(`b${batch}`, result.snapshotId);
+        counts.push(await manifestCount(catalog));
+      }
+      // Carried manifests 1, 2, 3 stay; the fourth commit carries 4 and merges them into 1 (+ its
+      // own = 2); merged manifests are small too, so the count climbs back to 4 and merges again.
+      expect(counts).toEqual([2, 3, 4, 2, 3, 4, 2, 3, 4]);
+
+      const table = await catalog.loadTable(TABLE);
+      const live = await liveFiles(new LocalStorage(root), currentSnapshot(table.metadata)!);
+      expect(new Set(live.map((file) => file.dataFile.file_path)).size).toBe(10);
+      expect(live).toHaveLength(10);
+      // Every file keeps the snapshot that added it and that snapshot's sequence number.
+      const sequenceOf = new Map(
+        table.metadata.snapshots.map((s) => [s['snapshot-id'], s['sequence-number']]),
+      );
+      for (const file of live) {
+        expect(file.sequenceNumber).toBe(sequenceOf.get(file.snapshotId));
+        expect(file.fileSequenceNumber).toBe(sequenceOf.get(file.snapshotId));
+      }
+      const added = new Set(live.map((file) => String(file.snapshotId)));
+      for (const snapshotId of snapshotOfBatch.values()) expect(added.has(snapshotId)).toBe(true);
+
+      const expected = new Map(Array.from({ length: 10 }, (_, i) => [`b${i}`, 3]));
+      expect(await batches(root)).toEqual(expected);
+      expect(await icebirdBatches(root)).toEqual(expected);
+      // An older snapshot still reads through the manifests it listed.
+      const before = [{ table: TABLE, point: { snapshotId: snapshotOfBatch.get('b5')! } }];
+      expect(await batches(root, before)).toEqual(new Map(Array.from({ length: 6 }, (_, i) => [`b${i}`, 3])));
+    });
+  });
+
+  it('leaves manifests alone below the default count of 100, and when merging is turned off', async () => {
+    await withLake(async ({ destination, catalog }) => {
+      for (let batch = 0; batch < 6; batch++) await commitRows(destination, TABLE, batchRows(`b${batch}`, 1));
+      expect(await manifestCount(catalog)).toBe(6);
+      await setProperties(catalog, {
+        'commit.manifest.min-count-to-merge': '2',
+        'commit.manifest-merge.enabled': 'false',
+      });
+      await commitRows(destination, TABLE, batchRows('b6', 1));
+      expect(await manifestCount(catalog)).toBe(7);
     });
   });
 });
