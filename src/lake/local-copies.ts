@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SluiceError } from '../core/errors.js';
 import type { ObjectStorage } from '../storage/storage.js';
+import { mapLimited } from '../core/map-limited.js';
 
 /** Where and how fast copies are made. */
 export interface LocalCopyOptions {
@@ -41,18 +42,10 @@ export async function localCopies(
   options: LocalCopyOptions = {},
 ): Promise<string[]> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const paths: string[] = new Array<string>(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      const file = files[index]!;
-      const key = storage.keyOf(file.url);
-      paths[index] = storage.localPath(key) ?? (await cachedCopy(storage, key, file, cacheDir));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
-  return paths;
+  return mapLimited(files, options.concurrency ?? 8, async (file) => {
+    const key = storage.keyOf(file.url);
+    return storage.localPath(key) ?? (await cachedCopy(storage, key, file, cacheDir));
+  });
 }
 
 async function cachedCopy(

@@ -4,6 +4,7 @@
  */
 import type { ObjectStorage } from '../storage/storage.js';
 import { SluiceError } from '../core/errors.js';
+import { mapLimited } from '../core/map-limited.js';
 import { decodeAvroFile, encodeAvroFile } from './avro-container.js';
 import type { IcebergSchema } from './iceberg-schema.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
@@ -11,6 +12,9 @@ import { EntryStatus, MANIFEST_FILE_SCHEMA, manifestEntrySchema } from './manife
 import { partitionRecordSchema, partitionSummaries, tupleValues } from './partitioning/partition-avro.js';
 import type { BoundPartitionField } from './partitioning/partition-spec.js';
 import type { PartitionSpec, Snapshot } from './table-metadata.js';
+
+/** Manifests read at a time when resolving a snapshot's files. */
+const MANIFEST_READS = 8;
 
 /** What a manifest needs to know about the snapshot writing it. */
 export interface ManifestContext {
@@ -113,13 +117,18 @@ export async function readManifest(storage: ObjectStorage, manifest: ManifestFil
 /** The data files a snapshot holds (entries not DELETED), in manifest order. */
 export async function liveFiles(storage: ObjectStorage, snapshot: Snapshot): Promise<LiveFile[]> {
   const live: LiveFile[] = [];
-  for (const manifest of await readManifestList(storage, snapshot)) {
+  const manifests = await readManifestList(storage, snapshot);
+  for (const manifest of manifests) {
     if (manifest.content !== 0) {
       throw new SluiceError('NOT_SUPPORTED', `table snapshot ${snapshot['snapshot-id']} has delete files`, {
         hint: 'row-level deletes arrive with merge; this version reads tables without delete files',
       });
     }
-    for (const entry of await readManifest(storage, manifest)) {
+  }
+  // Several at a time: on S3 each manifest is a request, and a commit's check reads them all.
+  const entries = await mapLimited(manifests, MANIFEST_READS, (manifest) => readManifest(storage, manifest));
+  for (const [index, manifest] of manifests.entries()) {
+    for (const entry of entries[index] ?? []) {
       if (entry.status === EntryStatus.DELETED) continue;
       // Spec: null snapshot id and sequence numbers are inherited from the manifest-list record.
       live.push({

@@ -19,6 +19,7 @@ import type { S3Connection } from '../../storage/s3-sdk.js';
 import { connectS3 } from '../../storage/s3-sdk.js';
 import type { FileStore, ListedFile } from './file-store.js';
 import { globMatcher, hasWildcard, staticPrefix } from './glob.js';
+import { mapLimited } from '../../core/map-limited.js';
 
 /** Downloads running at once. */
 const DOWNLOADS = 4;
@@ -88,14 +89,7 @@ export class S3FileStore implements FileStore {
 
   /** Downloads `files` with bounded parallelism (discovery needs every file before it can type one). */
   async prefetch(files: readonly ListedFile[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const file = files[next++];
-        if (file) await this.localPath(file);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DOWNLOADS, files.length) }, worker));
+    await mapLimited(files, DOWNLOADS, (file) => this.localPath(file));
   }
 
   async close(): Promise<void> {
