@@ -13,8 +13,8 @@ import { partitionRecordSchema, partitionSummaries, tupleValues } from './partit
 import type { BoundPartitionField } from './partitioning/partition-spec.js';
 import type { PartitionSpec, Snapshot } from './table-metadata.js';
 
-/** Manifests read at a time when resolving a snapshot's files. */
-const MANIFEST_READS = 8;
+/** Manifests read at a time (each is a request on S3). */
+export const MANIFEST_READS = 8;
 
 /** What a manifest needs to know about the snapshot writing it. */
 export interface ManifestContext {

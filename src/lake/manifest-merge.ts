@@ -13,8 +13,10 @@
  * the snapshot and sequence numbers it had. The table properties and their defaults are
  * Iceberg's; `commit.manifest-merge.enabled = false` turns merging off.
  */
+import { mapLimited } from '../core/map-limited.js';
+import { sizeGroups } from '../core/size-groups.js';
 import type { ObjectStorage } from '../storage/storage.js';
-import { readManifest } from './manifest-io.js';
+import { MANIFEST_READS, readManifest } from './manifest-io.js';
 import type { SpecManifestWriter } from './manifest-rewrite.js';
 import { existingEntry } from './manifest-rewrite.js';
 import type { ManifestEntry, ManifestFile } from './manifest-schemas.js';
@@ -69,11 +71,12 @@ export async function mergeCarriedManifests(
   const result: ManifestFile[] = [];
   for (const [specId, group] of small) {
     if (group.length < policy.minCount) continue;
-    for (const bin of bins(group, policy.targetBytes)) {
+    for (const bin of sizeGroups(group, (manifest) => manifest.manifest_length, policy.targetBytes)) {
       if (bin.length < 2) continue;
+      const read = await mapLimited(bin, MANIFEST_READS, (manifest) => readManifest(storage, manifest));
       const entries: ManifestEntry[] = [];
-      for (const manifest of bin) {
-        for (const entry of await readManifest(storage, manifest)) {
+      for (const [index, manifest] of bin.entries()) {
+        for (const entry of read[index] ?? []) {
           // A DELETED entry records the removal by the snapshot that wrote it, not a later one's.
           if (entry.status !== EntryStatus.DELETED) entries.push(existingEntry(entry, manifest));
         }
@@ -83,22 +86,4 @@ export async function mergeCarriedManifests(
     }
   }
   return [...carried.filter((manifest) => !merged.has(manifest)), ...result];
-}
-
-/** `manifests` in their order, cut into runs whose lengths add up to at most `targetBytes`. */
-function bins(manifests: readonly ManifestFile[], targetBytes: number): ManifestFile[][] {
-  const result: ManifestFile[][] = [];
-  let bin: ManifestFile[] = [];
-  let bytes = 0;
-  for (const manifest of manifests) {
-    if (bin.length > 0 && bytes + manifest.manifest_length > targetBytes) {
-      result.push(bin);
-      bin = [];
-      bytes = 0;
-    }
-    bin.push(manifest);
-    bytes += manifest.manifest_length;
-  }
-  if (bin.length > 0) result.push(bin);
-  return result;
 }

@@ -27,6 +27,7 @@ import { QuarantineStage } from './quarantine-stage.js';
 import type { FileRead } from './stage-file.js';
 import { fileRead, stageFile } from './stage-file.js';
 import { stageAsParquet } from './stage-parquet.js';
+import { sizeGroups } from '../../core/size-groups.js';
 
 /**
  * Files read by one statement at most (a `UNION ALL` of their readers, each with its own reject
@@ -159,20 +160,7 @@ async function* readFilesAsParquet(read: FilesRead): AsyncGenerator<StagedChunk>
  * as one group.
  */
 function fileGroups(files: readonly ListedFile[], bytes: number): ListedFile[][] {
-  const groups: ListedFile[][] = [];
-  let group: ListedFile[] = [];
-  let size = 0;
-  for (const file of files) {
-    if (group.length > 0 && (size + file.size > bytes || group.length >= MAX_GROUP_FILES)) {
-      groups.push(group);
-      group = [];
-      size = 0;
-    }
-    group.push(file);
-    size += file.size;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
+  return sizeGroups(files, (file) => file.size, bytes, MAX_GROUP_FILES);
 }
 
 /**
