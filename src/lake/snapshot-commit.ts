@@ -1,7 +1,8 @@
 /**
  * Producing a snapshot: manifests for the files it adds (and, for an overwrite, the files it
- * removes), its manifest list, and the next metadata version with the snapshot, its summary and
- * Sluice's run id and source position. Nothing is visible until the catalog's compare-and-swap
+ * removes), the parent's manifests it carries (small ones merged once they pile up,
+ * manifest-merge.ts), its manifest list, and the next metadata version with the snapshot, its
+ * summary and Sluice's run id and source position. Nothing is visible until the catalog's compare-and-swap
  * points the table at the new metadata file; if that fails, the manifests written for the
  * attempt are removed again.
  */
