@@ -9,18 +9,17 @@
  * request. Once a snapshot would carry `commit.manifest.min-count-to-merge` (100)
  * manifests of one partition spec smaller than `commit.manifest.target-size-bytes` (8 MB), they
  * are rewritten into as few manifests of at most that size as they fill: their live entries as
- * EXISTING, with the numbers they inherited written out (`existingEntry`), so every file keeps
+ * EXISTING, with the numbers they inherited written out (`existingEntries`), so every file keeps
  * the snapshot and sequence numbers it had. The table properties and their defaults are
  * Iceberg's; `commit.manifest-merge.enabled = false` turns merging off.
  */
 import { mapLimited } from '../core/map-limited.js';
 import { sizeGroups } from '../core/size-groups.js';
 import type { ObjectStorage } from '../storage/storage.js';
-import { MANIFEST_READS, readManifest } from './manifest-io.js';
+import { MANIFEST_READS } from './manifest-io.js';
 import type { SpecManifestWriter } from './manifest-rewrite.js';
-import { existingEntry } from './manifest-rewrite.js';
-import type { ManifestEntry, ManifestFile } from './manifest-schemas.js';
-import { EntryStatus } from './manifest-schemas.js';
+import { existingEntries } from './manifest-rewrite.js';
+import type { ManifestFile } from './manifest-schemas.js';
 
 /** How a table's commits merge manifests: Iceberg's table properties, read from its metadata. */
 export interface ManifestMergePolicy {
@@ -73,16 +72,10 @@ export async function mergeCarriedManifests(
     if (group.length < policy.minCount) continue;
     for (const bin of sizeGroups(group, (manifest) => manifest.manifest_length, policy.targetBytes)) {
       if (bin.length < 2) continue;
-      const read = await mapLimited(bin, MANIFEST_READS, (manifest) => readManifest(storage, manifest));
-      const entries: ManifestEntry[] = [];
-      for (const [index, manifest] of bin.entries()) {
-        for (const entry of read[index] ?? []) {
-          // A DELETED entry records the removal by the snapshot that wrote it, not a later one's.
-          if (entry.status !== EntryStatus.DELETED) entries.push(existingEntry(entry, manifest));
-        }
-        merged.add(manifest);
-      }
-      result.push(await write(entries, specId));
+      // A DELETED entry records the removal by the snapshot that wrote it, not a later one's: dropped.
+      const entries = await mapLimited(bin, MANIFEST_READS, (manifest) => existingEntries(storage, manifest));
+      for (const manifest of bin) merged.add(manifest);
+      result.push(await write(entries.flat(), specId));
     }
   }
   return [...carried.filter((manifest) => !merged.has(manifest)), ...result];

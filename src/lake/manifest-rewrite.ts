@@ -46,9 +46,7 @@ export async function manifestsRemoving(
     }
     // A manifest of only DELETED entries records an older snapshot's removals: not carried.
     if (manifest.added_files_count + manifest.existing_files_count === 0) continue;
-    const live = (await readManifest(storage, manifest)).filter(
-      (entry) => entry.status !== EntryStatus.DELETED,
-    );
+    const live = await existingEntries(storage, manifest);
     const goes = (entry: ManifestEntry) => remove === 'all' || remove.has(entry.data_file.file_path);
     if (!live.some(goes)) {
       manifests.push(manifest);
@@ -57,13 +55,12 @@ export async function manifestsRemoving(
     const group = rewritten.get(manifest.partition_spec_id) ?? [];
     rewritten.set(manifest.partition_spec_id, group);
     for (const entry of live) {
-      const kept = existingEntry(entry, manifest);
       if (!goes(entry)) {
-        group.push(kept);
+        group.push(entry);
         continue;
       }
       removed.push(entry.data_file);
-      group.push({ ...kept, status: EntryStatus.DELETED, snapshot_id: snapshotId });
+      group.push({ ...entry, status: EntryStatus.DELETED, snapshot_id: snapshotId });
     }
   }
   for (const [specId, entries] of rewritten) manifests.push(await write(entries, specId));
@@ -71,11 +68,21 @@ export async function manifestsRemoving(
 }
 
 /**
- * A live entry of `manifest` as an EXISTING entry of a manifest another snapshot writes: the
- * snapshot id and sequence numbers it inherited from `manifest`'s list record written out, since
- * only ADDED entries may inherit them.
+ * The live entries of `manifest` (all but DELETED ones) as EXISTING entries of a manifest another
+ * snapshot writes: the snapshot id and sequence numbers each inherited from `manifest`'s list
+ * record written out, since only ADDED entries may inherit them. A removal, a compaction and a
+ * manifest merge all carry entries over this way.
  */
-export function existingEntry(entry: ManifestEntry, manifest: ManifestFile): ManifestEntry {
+export async function existingEntries(
+  storage: ObjectStorage,
+  manifest: ManifestFile,
+): Promise<ManifestEntry[]> {
+  return (await readManifest(storage, manifest))
+    .filter((entry) => entry.status !== EntryStatus.DELETED)
+    .map((entry) => existingEntry(entry, manifest));
+}
+
+function existingEntry(entry: ManifestEntry, manifest: ManifestFile): ManifestEntry {
   return {
     status: EntryStatus.EXISTING,
     snapshot_id: entry.snapshot_id ?? manifest.added_snapshot_id,

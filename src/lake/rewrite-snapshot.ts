@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SluiceError, isSluiceError } from '../core/errors.js';
-import { readManifest, readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import { readManifestList, writeManifest, writeManifestList } from './manifest-io.js';
+import { existingEntries } from './manifest-rewrite.js';
 import type { DataFile, ManifestEntry, ManifestFile } from './manifest-schemas.js';
 import { EntryStatus } from './manifest-schemas.js';
 import { newSnapshotId, nextMetadata } from './snapshot-commit.js';
@@ -61,9 +62,7 @@ export async function commitRewrite(
           hint: 'compaction of tables with row-level deletes is not supported yet',
         });
       }
-      const live = (await readManifest(storage, manifest))
-        .filter((entry) => entry.status !== EntryStatus.DELETED)
-        .map((entry) => resolved(entry, manifest));
+      const live = await existingEntries(storage, manifest);
       const hit = live.filter((entry) => request.removed.has(entry.data_file.file_path));
       if (hit.length === 0) {
         if (live.length > 0) manifests.push(manifest);
@@ -72,12 +71,7 @@ export async function commitRewrite(
       removed.push(...hit);
       const kept = live.filter((entry) => !request.removed.has(entry.data_file.file_path));
       if (kept.length > 0) {
-        manifests.push(
-          await write(
-            `m${index}`,
-            kept.map((entry) => ({ ...entry, status: EntryStatus.EXISTING })),
-          ),
-        );
+        manifests.push(await write(`m${index}`, kept));
       }
     }
     if (removed.length !== request.removed.size) throw staleRewrite(ident);
@@ -123,16 +117,6 @@ export async function commitRewrite(
       await Promise.allSettled(written.map((key) => storage.delete(key)));
     throw error;
   }
-}
-
-/** The entry with the numbers it inherits from its manifest made explicit. */
-function resolved(entry: ManifestEntry, manifest: ManifestFile): ManifestEntry {
-  return {
-    ...entry,
-    snapshot_id: entry.snapshot_id ?? manifest.added_snapshot_id,
-    sequence_number: entry.sequence_number ?? manifest.sequence_number,
-    file_sequence_number: entry.file_sequence_number ?? manifest.sequence_number,
-  };
 }
 
 function replaceSummary(

@@ -2,9 +2,9 @@
  * Producing a snapshot: manifests for the files it adds (and, for an overwrite, the files it
  * removes), the parent's manifests it carries (small ones merged once they pile up,
  * manifest-merge.ts), its manifest list, and the next metadata version with the snapshot, its
- * summary and Sluice's run id and source position. Nothing is visible until the catalog's compare-and-swap
- * points the table at the new metadata file; if that fails, the manifests written for the
- * attempt are removed again.
+ * summary and Sluice's run id and source position. Nothing is visible until the catalog's
+ * compare-and-swap points the table at the new metadata file; if that fails, the manifests
+ * written for the attempt are removed again.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SluiceError, isSluiceError } from '../core/errors.js';

@@ -9,8 +9,8 @@
  *
  * When the chunks may be Parquet (`stagesParquet`: the consumer reads them, not a merge),
  * consecutive files of up to `chunkBytes` together are read as one group straight into typed
- * Parquet chunks (`stage-parquet.ts`) of about `chunkBytes` each; a group's last chunk carries the position
- * covering its files.
+ * Parquet chunks (`stage-parquet.ts`) of about `chunkBytes` each; a group's last chunk carries
+ * the position covering its files.
  */
 import { randomUUID } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';

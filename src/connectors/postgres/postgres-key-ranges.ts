@@ -8,9 +8,9 @@
  * A page holds a run of neighbouring keys in a table filled in key order, so the ranges are as
  * even as the number of pages sampled allows, not the number of rows: 160 pages of the 10M-row
  * benchmark table gave ranges of 0.8M to 1.9M rows for a planned 1M, which is why at least
- * `SAMPLE_PAGES` are read. Bounds travel as the key's text in the read
- * session's settings (UTC, ISO dates, exact floats, hex bytea) and come back as literals cast
- * to the column's declared type, so comparisons use the column's own type and collation.
+ * `SAMPLE_PAGES` are read. Bounds travel as the key's text in the read session's settings (UTC,
+ * ISO dates, exact floats, hex bytea) and come back as literals cast to the column's declared
+ * type, so comparisons use the column's own type and collation.
  *
  * Reading runs one `COPY (SELECT … WHERE <range>)` per range. With `parallelism` n > 1, n
  * connections read ranges side by side from one snapshot: a coordinating transaction exports

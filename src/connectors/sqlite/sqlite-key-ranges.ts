@@ -1,9 +1,9 @@
 /**
  * SQLite full reads cut into ranges of the first primary key column (see
  * connectors/key-range-read.ts). The file is local, so the bounds are exact: the keys at the row
- * numbers `rangeFractions` gives, in key order (`row_number()` over the key's index). A bound keeps its storage class in its text
- * (`i:` integer, `r:` real, `t:` text, `b:` hex blob) and is bound back as that class, so it
- * compares exactly as the stored key does — SQLite orders values of different classes by class,
+ * numbers `rangeFractions` gives, in key order (`row_number()` over the key's index). A bound
+ * keeps its storage class in its text (`i:` integer, `r:` real, `t:` text, `b:` hex blob) and is
+ * bound back as that class, so it compares exactly as the stored key does — SQLite orders values of different classes by class,
  * and text by the column's collation, in comparisons and ORDER BY alike. Every range of one call
  * is read in one read transaction: one snapshot of the file.
  */
